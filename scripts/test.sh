@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# The whole suite: types, unit tests (vitest), training tests (pytest), browser tests (Playwright + Debian Chromium).
+set -uo pipefail
+cd "$(dirname "$0")/.."
+status=0
+run() { echo; echo "=== $*"; "$@" || status=1; }
+run npx tsc --noEmit
+run npx vitest run
+run training/.venv/bin/python -m pytest -q training/tests
+run npx playwright test
+exit $status

@@ -1,0 +1,52 @@
+/** Types of `manifest.json` and `catalog.json`; see docs/model-format.md. */
+
+export interface TensorSpec {
+  name: string;
+  dtype: 'int64' | 'float32' | 'int8';
+  shape: (number | string)[];
+}
+
+export interface FileEntry {
+  path: string;
+  bytes: number;
+  sha256: string;
+}
+
+export interface ContentSpec {
+  buckets: number;
+  maxFeatures: number;
+  encoderInput: string;
+  encoderOutput: string;
+  testVectors: { title: string; genres: string[]; year: number | null; features: number[] }[];
+}
+
+export interface ModelManifest {
+  format: 'localrec-model';
+  formatVersion: 1;
+  name: string;
+  dataset: string;
+  modelVersion: string;
+  createdBy?: string;
+  itemCount: number;
+  padId: 0;
+  maxHistory: number;
+  dim: number;
+  layers: number;
+  heads: number;
+  experts: number;
+  expertRank: number;
+  inputs: { history: TensorSpec; gateBias: TensorSpec };
+  outputs: { scores: TensorSpec; user: TensorSpec; gate: TensorSpec };
+  itemTable: { file: string; rows: number; dim: number; dtype: 'int8'; dataOffset: number; scaleOffset: number };
+  content: ContentSpec | null;
+  files: { model: FileEntry; items: FileEntry; catalog: FileEntry; encoder?: FileEntry };
+  eval?: Record<string, Record<string, unknown>>;
+}
+
+export interface CatalogFile {
+  ids: string[];
+  titles: string[];
+  genres: string[][];
+  years: (number | null)[];
+  popularity: number[];
+}

@@ -1,0 +1,96 @@
+/** Public types of localrec's one entry point (`src/index.ts`). */
+
+export type EventType = 'view' | 'click' | 'add_to_cart' | 'purchase' | 'rate';
+
+/** What a page passes to `track`. `value` is required for 'rate' (a finite number), optional otherwise. */
+export interface TrackEvent {
+  type: EventType;
+  itemId: string;
+  value?: number;
+  /** ms since epoch; defaults to Date.now() */
+  time?: number;
+}
+
+/** An event as stored on the device. */
+export interface StoredEvent {
+  id: number;
+  type: EventType;
+  itemId: string;
+  value: number | null;
+  time: number;
+}
+
+export type BackendChoice = 'auto' | 'webgpu' | 'wasm';
+export type Backend = 'webgpu' | 'wasm' | 'node';
+
+export interface CreateOptions {
+  /** Base URL of the model folder (with manifest.json), e.g. '/models/movielens/'. */
+  model: string;
+  backend?: BackendChoice;
+  /** Where onnxruntime-web's .wasm/.mjs files are served from (page origin). */
+  wasmPaths?: string;
+  /** Run inference in a Web Worker (default true in browsers). */
+  worker?: boolean;
+  /** IndexedDB database name (default 'localrec'). */
+  dbName?: string;
+  /** Maximum events kept; oldest pruned (default 5000). */
+  maxEvents?: number;
+  /** Model download progress. */
+  onProgress?: (p: LoadProgress) => void;
+}
+
+export interface LoadProgress {
+  file: string;
+  loaded: number;
+  total: number;
+  /** all files together, 0..1 */
+  fraction: number;
+  fromCache: boolean;
+}
+
+export interface CatalogItem {
+  id: string;
+  title: string;
+  genres: string[];
+  year: number | null;
+}
+
+export interface NewItem {
+  id: string;
+  title?: string;
+  genres?: string[];
+  year?: number | null;
+}
+
+export interface RecommendedItem extends CatalogItem {
+  score: number;
+  /** short human-readable reason, e.g. 'because you watched Heat (1995)' */
+  reason?: string;
+}
+
+export interface RecommendOptions {
+  k?: number;
+  /** ids never to return */
+  exclude?: string[];
+  /** restrict to these ids (e.g. in stock) */
+  candidates?: string[];
+  /** include items already in the history (default false) */
+  includeSeen?: boolean;
+}
+
+export interface Recommendation {
+  items: RecommendedItem[];
+  backend: Backend;
+  /** iLoRA expert weights of this request (empty when answered from popularity) */
+  gate: number[];
+  /** 'model' or 'popularity' (empty history) */
+  source: 'model' | 'popularity';
+  /** how many history events were fed to the model */
+  historyLength: number;
+}
+
+export interface StorageInfo {
+  kind: 'indexeddb' | 'memory';
+  /** why memory was used, when it is */
+  reason?: string;
+}
