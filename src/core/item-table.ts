@@ -1,0 +1,188 @@
+/**
+ * The item-token table of `items.bin` (docs/model-format.md): int8 [rows, dim] row-major plus
+ * float32 per-row scales; token_j = q[j,:] * scale[j]. Items added in the page are appended
+ * as float32 tokens (from encoder.onnx) and scored the same way: score_j = dot(user, token_j).
+ */
+import { InvalidArgumentError, ModelFormatError } from './errors.js';
+import type { ModelManifest } from './manifest-types.js';
+import { topK, type Scored } from './rank.js';
+
+export type ItemTableSpec = ModelManifest['itemTable'];
+
+export class ItemTable {
+  /** columns of a token */
+  readonly dim: number;
+  /** rows that come from items.bin (itemCount + 1, row 0 = pad) */
+  readonly baseRows: number;
+  private readonly q: Int8Array;
+  private readonly scale: Float32Array;
+  private extra: Float32Array;
+  private extraRows = 0;
+  private norms: Float32Array | null = null;
+
+  private constructor(q: Int8Array, scale: Float32Array, rows: number, dim: number) {
+    this.q = q;
+    this.scale = scale;
+    this.baseRows = rows;
+    this.dim = dim;
+    this.extra = new Float32Array(0);
+  }
+
+  /** Reads the table from the bytes of items.bin. Copies nothing but the scales. */
+  static fromBytes(bytes: Uint8Array, spec: ItemTableSpec): ItemTable {
+    const { rows, dim, dataOffset, scaleOffset } = spec;
+    if (spec.dtype !== 'int8') throw new ModelFormatError(`items.bin: dtype ${String(spec.dtype)} is not supported (int8 only)`);
+    if (!(Number.isInteger(rows) && rows >= 1 && Number.isInteger(dim) && dim >= 1)) {
+      throw new ModelFormatError(`items.bin: bad shape [${rows}, ${dim}]`);
+    }
+    if (dataOffset + rows * dim > bytes.byteLength) {
+      throw new ModelFormatError(`items.bin: ${bytes.byteLength} bytes, the int8 table needs ${dataOffset + rows * dim}`);
+    }
+    if (scaleOffset % 4 !== 0 || scaleOffset + rows * 4 > bytes.byteLength) {
+      throw new ModelFormatError(`items.bin: ${bytes.byteLength} bytes, the scales need ${scaleOffset + rows * 4} (at a multiple of 4)`);
+    }
+    const q = new Int8Array(bytes.buffer, bytes.byteOffset + dataOffset, rows * dim);
+    // scales: copied via DataView (little-endian, independent of the view's alignment)
+    const dv = new DataView(bytes.buffer, bytes.byteOffset + scaleOffset, rows * 4);
+    const scale = new Float32Array(rows);
+    for (let j = 0; j < rows; j++) {
+      const s = dv.getFloat32(j * 4, true);
+      if (!Number.isFinite(s)) throw new ModelFormatError(`items.bin: scale of row ${j} is not finite`);
+      scale[j] = s;
+    }
+    return new ItemTable(q, scale, rows, dim);
+  }
+
+  /** All rows: base rows + appended rows. Valid indices are 0..rows-1 (0 = pad). */
+  get rows(): number {
+    return this.baseRows + this.extraRows;
+  }
+
+  private check(index: number): void {
+    if (!Number.isInteger(index) || index < 0 || index >= this.rows) {
+      throw new InvalidArgumentError(`item index ${index} is out of range 0..${this.rows - 1}`);
+    }
+  }
+
+  /** The (dequantised) token of a row, a fresh Float32Array of length dim. */
+  token(index: number): Float32Array {
+    this.check(index);
+    const d = this.dim;
+    const out = new Float32Array(d);
+    if (index < this.baseRows) {
+      const s = this.scale[index]!;
+      const o = index * d;
+      for (let k = 0; k < d; k++) out[k] = this.q[o + k]! * s;
+    } else {
+      out.set(this.extra.subarray((index - this.baseRows) * d, (index - this.baseRows + 1) * d));
+    }
+    return out;
+  }
+
+  /** The per-row scale of a base row. */
+  scaleOf(index: number): number {
+    this.check(index);
+    return index < this.baseRows ? this.scale[index]! : 1;
+  }
+
+  /**
+   * scores[j] = dot(user, token_j) for every row j (row 0, the pad, scores 0).
+   * `out`, when given, must have at least `rows` entries.
+   */
+  scoreAll(user: ArrayLike<number>, out?: Float32Array): Float32Array {
+    const d = this.dim;
+    if (user.length !== d) throw new InvalidArgumentError(`user vector has ${user.length} entries, the table has dim ${d}`);
+    const rows = this.rows;
+    if (out && out.length < rows) throw new InvalidArgumentError(`output has ${out.length} entries, needs ${rows}`);
+    const res = out ?? new Float32Array(rows);
+    const u = user instanceof Float64Array ? user : Float64Array.from(user as ArrayLike<number>);
+    const q = this.q;
+    for (let j = 0; j < this.baseRows; j++) {
+      let acc = 0;
+      const o = j * d;
+      for (let k = 0; k < d; k++) acc += q[o + k]! * u[k]!;
+      res[j] = acc * this.scale[j]!;
+    }
+    const e = this.extra;
+    for (let j = 0; j < this.extraRows; j++) {
+      let acc = 0;
+      const o = j * d;
+      for (let k = 0; k < d; k++) acc += e[o + k]! * u[k]!;
+      res[this.baseRows + j] = acc;
+    }
+    return res;
+  }
+
+  /**
+   * Appends float32 tokens (items added in the page); they get row indices rows, rows+1, ...
+   * Returns the new indices.
+   */
+  append(tokens: Float32Array[]): number[] {
+    const d = this.dim;
+    tokens.forEach((t, i) => {
+      if (!(t instanceof Float32Array) || t.length !== d) throw new InvalidArgumentError(`token ${i} must be a Float32Array of length ${d}`);
+      for (let k = 0; k < d; k++) if (!Number.isFinite(t[k]!)) throw new InvalidArgumentError(`token ${i} has a non-finite value`);
+    });
+    const need = (this.extraRows + tokens.length) * d;
+    if (need > this.extra.length) {
+      const grown = new Float32Array(Math.max(need, this.extra.length * 2));
+      grown.set(this.extra.subarray(0, this.extraRows * d));
+      this.extra = grown;
+    }
+    const first = this.rows;
+    tokens.forEach((t, i) => this.extra.set(t, (this.extraRows + i) * d));
+    this.extraRows += tokens.length;
+    this.norms = null;
+    return tokens.map((_, i) => first + i);
+  }
+
+  /** Replaces the token of an appended row (an item re-added with new content). */
+  replace(index: number, token: Float32Array): void {
+    this.check(index);
+    if (index < this.baseRows) throw new InvalidArgumentError(`row ${index} comes from items.bin and cannot be replaced`);
+    if (!(token instanceof Float32Array) || token.length !== this.dim) throw new InvalidArgumentError(`token must be a Float32Array of length ${this.dim}`);
+    this.extra.set(token, (index - this.baseRows) * this.dim);
+    this.norms = null;
+  }
+
+  private getNorms(): Float32Array {
+    if (this.norms && this.norms.length === this.rows) return this.norms;
+    const d = this.dim;
+    const n = new Float32Array(this.rows);
+    for (let j = 0; j < this.baseRows; j++) {
+      let acc = 0;
+      const o = j * d;
+      for (let k = 0; k < d; k++) acc += this.q[o + k]! * this.q[o + k]!;
+      n[j] = Math.sqrt(acc) * Math.abs(this.scale[j]!);
+    }
+    for (let j = 0; j < this.extraRows; j++) {
+      let acc = 0;
+      const o = j * d;
+      for (let k = 0; k < d; k++) acc += this.extra[o + k]! * this.extra[o + k]!;
+      n[this.baseRows + j] = Math.sqrt(acc);
+    }
+    this.norms = n;
+    return n;
+  }
+
+  /**
+   * The k rows most similar to row `index` by **cosine similarity** of their tokens, best
+   * first (ties by lower index). Never returns `index` itself, the pad row 0, rows with a
+   * zero token, or rows in `exclude`.
+   */
+  similar(index: number, k: number, exclude?: Set<number>): Scored[] {
+    this.check(index);
+    if (index === 0) return [];
+    const norms = this.getNorms();
+    const q = this.token(index);
+    const qn = norms[index]!;
+    if (!(qn > 0)) return [];
+    const scores = this.scoreAll(q);
+    for (let j = 0; j < scores.length; j++) {
+      const nj = norms[j]!;
+      scores[j] = nj > 0 ? scores[j]! / (qn * nj) : NaN;
+    }
+    scores[index] = NaN;
+    return topK(scores, k, { from: 1, ...(exclude ? { exclude } : {}) });
+  }
+}
