@@ -94,3 +94,33 @@ export interface StorageInfo {
   /** why memory was used, when it is */
   reason?: string;
 }
+
+export interface SimilarOptions {
+  /** how many (default 10; see RecommendOptions.k) */
+  k?: number;
+  /** ids never to return */
+  exclude?: string[];
+}
+
+/** What `subscribe` listeners receive. */
+export interface HistoryChange {
+  /** 'track': events were stored; 'erase': the history was erased; 'paused': tracking paused/resumed */
+  kind: 'track' | 'erase' | 'paused';
+  /** true when the change came from another tab (BroadcastChannel) */
+  remote: boolean;
+  /** the stored events (local 'track' only) */
+  events?: StoredEvent[];
+}
+
+/** Everything the device keeps about the visitor (`exportData`). */
+export interface ExportedData {
+  format: 'localrec-export';
+  version: 1;
+  exportedAt: number;
+  model: { name: string; modelVersion: string };
+  storage: StorageInfo;
+  paused: boolean;
+  events: StoredEvent[];
+  /** items added in the page with addItems (shop data, not personal; listed for completeness) */
+  addedItems: CatalogItem[];
+}

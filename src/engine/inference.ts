@@ -1,0 +1,290 @@
+/**
+ * The inference engine: one interface, several places it can run.
+ *
+ * - {@link OrtEngine} runs onnxruntime (web or node, injected) in the current realm: in the Web
+ *   Worker (src/engine/worker.ts), in the page (`worker: false`), or in Node tests with
+ *   onnxruntime-node.
+ * - {@link WorkerEngine} (src/engine/worker-client.ts) forwards the same calls to a Web Worker.
+ *
+ * The engine is stateless with respect to the visitor: it receives model indices, returns scores.
+ * History, catalog and ranking live on the page side (see recommender.ts).
+ */
+import type * as Ort from 'onnxruntime-common';
+import { BackendError, ModelFormatError } from '../core/errors';
+import type { ModelManifest } from '../core/manifest-types';
+import type { Backend, BackendChoice } from '../types';
+
+export interface EngineInit {
+  manifest: ModelManifest;
+  /** model.onnx bytes (browser) */
+  model?: Uint8Array;
+  /** items.bin bytes, the external data of model.onnx (browser) */
+  items?: Uint8Array;
+  /** encoder.onnx bytes when the model has one */
+  encoder?: Uint8Array;
+  /** Node: path of model.onnx on disk (external data resolved next to it) instead of bytes */
+  modelPath?: string;
+  /** Node: path of encoder.onnx on disk */
+  encoderPath?: string;
+  backend: BackendChoice;
+  /** where onnxruntime-web's .wasm/.mjs are served (page origin) */
+  wasmPaths?: string;
+}
+
+export interface RunResult {
+  /** [batch, itemCount + 1] */
+  scores: Float32Array;
+  /** [batch, dim] */
+  user: Float32Array;
+  /** [batch, experts] */
+  gate: Float32Array;
+  /** backend that answered this call (after a fallback: 'wasm') */
+  backend: Backend;
+}
+
+export interface InferenceEngine {
+  init(init: EngineInit): Promise<{ backend: Backend; hasEncoder: boolean }>;
+  /** history: right-aligned int64 [batch, length] */
+  run(history: BigInt64Array, batch: number, length: number): Promise<RunResult>;
+  /** features: int64 [batch, maxFeatures] → tokens float32 [batch, dim] */
+  encode(features: BigInt64Array, batch: number): Promise<Float32Array>;
+  /**
+   * Test hook: make the next GPU run fail as a lost device would ('throw'), or destroy the
+   * WebGPU device for real ('destroy-device'). The engine must still answer (on WASM).
+   */
+  simulateGpuFailure(mode: 'throw' | 'destroy-device'): Promise<void>;
+  readonly backend: Backend;
+  close(): Promise<void>;
+}
+
+type OrtModule = typeof Ort;
+
+/** Whether a WebGPU adapter exists in this realm (page or worker). */
+export async function probeWebGpu(): Promise<boolean> {
+  const gpu = (globalThis as { navigator?: { gpu?: { requestAdapter(): Promise<unknown> } } }).navigator?.gpu;
+  if (!gpu) return false;
+  try {
+    return (await gpu.requestAdapter()) != null;
+  } catch {
+    return false;
+  }
+}
+
+/** onnxruntime in this realm. `runtime` is 'web' (onnxruntime-web/webgpu) or 'node'. */
+export class OrtEngine implements InferenceEngine {
+  private session: Ort.InferenceSession | null = null;
+  private encoderSession: Ort.InferenceSession | null = null;
+  private initArgs: EngineInit | null = null;
+  private current: Backend = 'wasm';
+  private failNext = false;
+  private deviceLost = false;
+  private queue: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    private readonly ort: OrtModule,
+    private readonly runtime: 'web' | 'node',
+  ) {}
+
+  get backend(): Backend {
+    return this.current;
+  }
+
+  async init(init: EngineInit): Promise<{ backend: Backend; hasEncoder: boolean }> {
+    this.initArgs = init;
+    const ort = this.ort;
+    if (this.runtime === 'web') {
+      const isolated = (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated === true;
+      const cores = (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator?.hardwareConcurrency ?? 1;
+      // threads need SharedArrayBuffer, i.e. a cross-origin isolated page (a widget cannot impose it)
+      ort.env.wasm.numThreads = isolated ? Math.max(1, Math.min(4, cores)) : 1;
+      ort.env.wasm.proxy = false;
+      if (init.wasmPaths) ort.env.wasm.wasmPaths = init.wasmPaths;
+      ort.env.logLevel = 'error';
+    }
+    let target: Backend;
+    if (this.runtime === 'node') target = 'node';
+    else if (init.backend === 'wasm') target = 'wasm';
+    else if (init.backend === 'webgpu') target = 'webgpu';
+    else target = (await probeWebGpu()) ? 'webgpu' : 'wasm';
+    if (target === 'webgpu' && !(await probeWebGpu())) {
+      if (init.backend === 'webgpu') throw new BackendError('backend "webgpu" was requested but no WebGPU adapter is available');
+      target = 'wasm';
+    }
+    try {
+      this.session = await this.createSession(target);
+      this.current = target;
+    } catch (e) {
+      if (target !== 'webgpu' || init.backend === 'webgpu') throw wrapCreateError(e);
+      this.session = await this.createSession('wasm').catch((e2: unknown) => {
+        throw wrapCreateError(e2);
+      });
+      this.current = 'wasm';
+    }
+    this.checkIo(this.session, init.manifest);
+    if (init.encoder || init.encoderPath) {
+      // the encoder runs once per addItems batch: WASM (or node) is plenty and avoids GPU setup
+      this.encoderSession = await this.createRaw(init.encoder ?? init.encoderPath!, this.runtime === 'node' ? 'node' : 'wasm').catch(
+        (e: unknown) => {
+          throw wrapCreateError(e);
+        },
+      );
+    }
+    return { backend: this.current, hasEncoder: this.encoderSession !== null };
+  }
+
+  private checkIo(session: Ort.InferenceSession, m: ModelManifest): void {
+    for (const n of [m.inputs.history.name, m.inputs.gateBias.name]) {
+      if (!session.inputNames.includes(n)) throw new ModelFormatError(`model.onnx has no input ${JSON.stringify(n)}`);
+    }
+    for (const n of [m.outputs.scores.name, m.outputs.user.name, m.outputs.gate.name]) {
+      if (!session.outputNames.includes(n)) throw new ModelFormatError(`model.onnx has no output ${JSON.stringify(n)}`);
+    }
+  }
+
+  private async createSession(backend: Backend): Promise<Ort.InferenceSession> {
+    const init = this.initArgs!;
+    if (init.modelPath) return this.createRaw(init.modelPath, backend);
+    if (!init.model || !init.items) throw new BackendError('model bytes missing');
+    return this.createRaw(init.model, backend, [{ path: init.manifest.itemTable.file, data: init.items }]);
+  }
+
+  private createRaw(
+    model: Uint8Array | string,
+    backend: Backend,
+    externalData?: { path: string; data: Uint8Array }[],
+  ): Promise<Ort.InferenceSession> {
+    const opts: Ort.InferenceSession.SessionOptions & { externalData?: { path: string; data: Uint8Array }[] } = {
+      graphOptimizationLevel: 'all',
+    };
+    if (backend === 'webgpu') opts.executionProviders = ['webgpu', 'wasm'];
+    else if (backend === 'wasm') opts.executionProviders = ['wasm'];
+    else {
+      opts.executionProviders = ['cpu'];
+      // keep int8 DequantizeLinear + MatMul exact (no activation quantisation) on node
+      opts.extra = { session: { qdq_matmulnbits_accuracy_level: '0' } };
+    }
+    if (externalData) opts.externalData = externalData;
+    // A Uint8Array passed to create() must own its buffer region; copy if it is a view.
+    return typeof model === 'string'
+      ? this.ort.InferenceSession.create(model, opts)
+      : this.ort.InferenceSession.create(model, opts);
+  }
+
+  /** Calls are serialised: onnxruntime-web sessions do not support concurrent runs. */
+  private serial<T>(fn: () => Promise<T>): Promise<T> {
+    const p = this.queue.then(fn, fn);
+    this.queue = p.catch(() => {});
+    return p;
+  }
+
+  run(history: BigInt64Array, batch: number, length: number): Promise<RunResult> {
+    return this.serial(async () => {
+      const m = this.initArgs?.manifest;
+      if (!this.session || !m) throw new BackendError('the engine is not initialised');
+      try {
+        return await this.runOnce(history, batch, length);
+      } catch (e) {
+        if (this.current !== 'webgpu') throw new BackendError(`inference failed: ${errMsg(e)}`, { cause: e });
+        // WebGPU failed (device lost, run error): recreate on WASM and answer anyway.
+        await this.fallBackToWasm();
+        try {
+          return await this.runOnce(history, batch, length);
+        } catch (e2) {
+          throw new BackendError(`inference failed on WebGPU and on the WASM fallback: ${errMsg(e2)}`, { cause: e2 });
+        }
+      }
+    });
+  }
+
+  private async fallBackToWasm(): Promise<void> {
+    const old = this.session;
+    this.session = null;
+    try {
+      await old?.release();
+    } catch {
+      // a lost device may refuse to release
+    }
+    this.session = await this.createSession('wasm');
+    this.current = 'wasm';
+  }
+
+  private async runOnce(history: BigInt64Array, batch: number, length: number): Promise<RunResult> {
+    const m = this.initArgs!.manifest;
+    if (this.current === 'webgpu' && (this.failNext || this.deviceLost)) {
+      this.failNext = false;
+      throw new Error('simulated WebGPU failure (device lost)');
+    }
+    const ort = this.ort;
+    const feeds: Record<string, Ort.Tensor> = {
+      [m.inputs.history.name]: new ort.Tensor('int64', history, [batch, length]),
+      [m.inputs.gateBias.name]: new ort.Tensor('float32', new Float32Array(batch * m.experts), [batch, m.experts]),
+    };
+    const out = await this.session!.run(feeds);
+    const get = (name: string): Float32Array => {
+      const t = out[name];
+      if (!t || !(t.data instanceof Float32Array)) throw new ModelFormatError(`model output ${name} missing or not float32`);
+      return t.data;
+    };
+    const res: RunResult = {
+      scores: get(m.outputs.scores.name),
+      user: get(m.outputs.user.name),
+      gate: get(m.outputs.gate.name),
+      backend: this.current,
+    };
+    for (const t of Object.values(out)) (t as { dispose?: () => void }).dispose?.();
+    return res;
+  }
+
+  encode(features: BigInt64Array, batch: number): Promise<Float32Array> {
+    return this.serial(async () => {
+      const m = this.initArgs?.manifest;
+      if (!this.encoderSession || !m?.content) throw new ModelFormatError('this model has no item encoder (encoder.onnx)');
+      const c = m.content;
+      const out = await this.encoderSession.run({
+        [c.encoderInput]: new this.ort.Tensor('int64', features, [batch, c.maxFeatures]),
+      });
+      const t = out[c.encoderOutput];
+      if (!t || !(t.data instanceof Float32Array)) throw new ModelFormatError(`encoder output ${c.encoderOutput} missing`);
+      return t.data;
+    });
+  }
+
+  async simulateGpuFailure(mode: 'throw' | 'destroy-device'): Promise<void> {
+    if (mode === 'throw') {
+      this.failNext = true;
+      return;
+    }
+    const env = this.ort.env as { webgpu?: { device?: Promise<{ destroy(): void; lost?: Promise<unknown> }> } };
+    try {
+      const device = await env.webgpu?.device;
+      if (device) {
+        void device.lost?.then(() => {
+          this.deviceLost = true;
+        });
+        device.destroy();
+        this.deviceLost = true;
+        return;
+      }
+    } catch {
+      // the native WebGPU EP may not expose its device: fall through
+    }
+    this.deviceLost = true;
+  }
+
+  async close(): Promise<void> {
+    await this.queue.catch(() => {});
+    await this.session?.release().catch(() => {});
+    await this.encoderSession?.release().catch(() => {});
+    this.session = null;
+    this.encoderSession = null;
+  }
+}
+
+function errMsg(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
+function wrapCreateError(e: unknown): Error {
+  if (e instanceof BackendError || e instanceof ModelFormatError) return e;
+  return new ModelFormatError(`onnxruntime could not create a session: ${errMsg(e)}`, { cause: e });
+}

@@ -1,0 +1,207 @@
+/**
+ * Model loading: manifest.json, then every file with progress events, each verified (size and
+ * sha256, Web Crypto) against the manifest before anything uses it. Verified files are kept in
+ * Cache Storage keyed by URL + sha256, so a second visit works offline; a cached copy is
+ * re-verified on every load and, when it got corrupted, dropped and fetched again.
+ */
+import { ModelIntegrityError, ModelLoadError } from '../core/errors';
+import { parseManifest, verifyFile } from '../core/manifest';
+import type { FileEntry, ModelManifest } from '../core/manifest-types';
+import type { LoadProgress } from '../types';
+
+export const MODEL_CACHE = 'localrec-models-v1';
+
+export type FetchFn = (url: string, init?: RequestInit) => Promise<Response>;
+
+export interface LoadOptions {
+  fetch?: FetchFn;
+  /** Cache Storage to use (default `globalThis.caches`; null disables caching) */
+  caches?: CacheStorage | null;
+  onProgress?: (p: LoadProgress) => void;
+}
+
+export interface LoadedModel {
+  baseUrl: string;
+  manifest: ModelManifest;
+  model: Uint8Array;
+  items: Uint8Array;
+  catalog: unknown;
+  encoder?: Uint8Array;
+  /** which files came from the cache */
+  fromCache: Record<string, boolean>;
+}
+
+/** `base` with a trailing slash, resolved against the page. */
+export function normalizeBase(base: string): string {
+  const withSlash = base.endsWith('/') ? base : `${base}/`;
+  const loc = (globalThis as { location?: { href: string } }).location?.href;
+  try {
+    return loc ? new URL(withSlash, loc).href : withSlash;
+  } catch {
+    return withSlash;
+  }
+}
+
+function join(base: string, path: string): string {
+  try {
+    return new URL(path, base).href;
+  } catch {
+    return base + path;
+  }
+}
+
+function cacheKey(url: string, sha256: string): string {
+  return `${url}#sha256=${sha256.toLowerCase()}`;
+}
+
+export async function loadModel(base: string, opts: LoadOptions = {}): Promise<LoadedModel> {
+  const fetchFn: FetchFn = opts.fetch ?? ((u, i) => globalThis.fetch(u, i));
+  const baseUrl = normalizeBase(base);
+  const manifestUrl = join(baseUrl, 'manifest.json');
+
+  let manifestJson: unknown;
+  let manifestFromNetwork = true;
+  let cache: Cache | null = null;
+  const cs = opts.caches === undefined ? (globalThis as { caches?: CacheStorage }).caches ?? null : opts.caches;
+  if (cs) {
+    try {
+      cache = await cs.open(MODEL_CACHE);
+    } catch {
+      cache = null; // opaque origins, disabled storage
+    }
+  }
+  try {
+    const res = await fetchFn(manifestUrl, { cache: 'no-cache' });
+    if (!res.ok) throw new ModelLoadError(`${manifestUrl}: HTTP ${res.status}`);
+    manifestJson = await res.json();
+    if (cache) await cache.put(manifestUrl, new Response(JSON.stringify(manifestJson))).catch(() => {});
+  } catch (e) {
+    // offline: the last manifest we saw
+    const cached = cache ? await cache.match(manifestUrl).catch(() => undefined) : undefined;
+    if (!cached) {
+      if (e instanceof ModelLoadError) throw e;
+      throw new ModelLoadError(`${manifestUrl}: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+    }
+    manifestJson = await cached.json();
+    manifestFromNetwork = false;
+  }
+  const manifest = parseManifest(manifestJson);
+
+  const entries: [string, FileEntry][] = [
+    ['model', manifest.files.model],
+    ['items', manifest.files.items],
+    ['catalog', manifest.files.catalog],
+  ];
+  if (manifest.files.encoder) entries.push(['encoder', manifest.files.encoder]);
+  const total = entries.reduce((s, [, e]) => s + e.bytes, 0);
+  const loadedBy = new Map<string, number>();
+  const report = (file: string, loaded: number, fileTotal: number, fromCache: boolean): void => {
+    loadedBy.set(file, loaded);
+    let sum = 0;
+    for (const v of loadedBy.values()) sum += v;
+    opts.onProgress?.({ file, loaded, total: fileTotal, fraction: total > 0 ? Math.min(1, sum / total) : 1, fromCache });
+  };
+
+  const fromCache: Record<string, boolean> = { manifest: !manifestFromNetwork };
+  const bytes: Record<string, Uint8Array> = {};
+  // sequential: progress is easier to read and the 2-core machines we target gain nothing
+  for (const [key, entry] of entries) {
+    const url = join(baseUrl, entry.path);
+    const r = await loadFile(url, entry, cache, fetchFn, (loaded, fc) => report(entry.path, loaded, entry.bytes, fc));
+    bytes[key] = r.bytes;
+    fromCache[key] = r.fromCache;
+  }
+
+  let catalog: unknown;
+  try {
+    catalog = JSON.parse(new TextDecoder().decode(bytes.catalog));
+  } catch (e) {
+    throw new ModelLoadError(`${manifest.files.catalog.path}: not JSON`, { cause: e });
+  }
+  const out: LoadedModel = {
+    baseUrl,
+    manifest,
+    model: bytes.model!,
+    items: bytes.items!,
+    catalog,
+    fromCache,
+  };
+  if (bytes.encoder) out.encoder = bytes.encoder;
+  return out;
+}
+
+async function loadFile(
+  url: string,
+  entry: FileEntry,
+  cache: Cache | null,
+  fetchFn: FetchFn,
+  progress: (loaded: number, fromCache: boolean) => void,
+): Promise<{ bytes: Uint8Array; fromCache: boolean }> {
+  const key = cacheKey(url, entry.sha256);
+  if (cache) {
+    const hit = await cache.match(key).catch(() => undefined);
+    if (hit) {
+      const b = new Uint8Array(await hit.arrayBuffer());
+      try {
+        await verifyFile(entry, b);
+        progress(b.byteLength, true);
+        return { bytes: b, fromCache: true };
+      } catch (e) {
+        if (!(e instanceof ModelIntegrityError)) throw e;
+        // corrupted cache entry: drop it and fetch again
+        await cache.delete(key).catch(() => false);
+      }
+    }
+  }
+  let res: Response;
+  try {
+    res = await fetchFn(url);
+  } catch (e) {
+    throw new ModelLoadError(`${url}: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+  }
+  if (!res.ok) throw new ModelLoadError(`${url}: HTTP ${res.status}`);
+  const b = await readWithProgress(res, entry.bytes, (n) => progress(n, false));
+  await verifyFile(entry, b); // throws ModelIntegrityError
+  if (cache) {
+    await cache
+      .put(key, new Response(b as Uint8Array<ArrayBuffer>, { headers: { 'content-type': 'application/octet-stream' } }))
+      .catch(() => {
+        // quota or private mode: the model still works, just not offline
+      });
+  }
+  return { bytes: b, fromCache: false };
+}
+
+async function readWithProgress(res: Response, expected: number, progress: (loaded: number) => void): Promise<Uint8Array> {
+  if (!res.body) {
+    const b = new Uint8Array(await res.arrayBuffer());
+    progress(b.byteLength);
+    return b;
+  }
+  const reader = res.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let loaded = 0;
+  let buf: Uint8Array | null = expected > 0 ? new Uint8Array(expected) : null;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    if (buf && loaded + value.byteLength <= buf.byteLength) buf.set(value, loaded);
+    else {
+      if (buf) {
+        chunks.push(buf.subarray(0, loaded));
+        buf = null;
+      }
+      chunks.push(value);
+    }
+    loaded += value.byteLength;
+    progress(loaded);
+  }
+  if (buf) return loaded === buf.byteLength ? buf : buf.slice(0, loaded);
+  const out = new Uint8Array(loaded);
+  let o = 0;
+  for (const c of chunks) {
+    out.set(c, o);
+    o += c.byteLength;
+  }
+  return out;
+}

@@ -1,0 +1,98 @@
+/**
+ * Typed message protocol between the page (WorkerEngine) and the inference worker (worker.ts).
+ * Every request carries an id; the worker answers each with exactly one response of the same id.
+ * Errors cross the boundary as plain data and are re-created as the named classes.
+ */
+import {
+  BackendError,
+  BadEventError,
+  ClosedError,
+  InvalidArgumentError,
+  LocalrecError,
+  ModelFormatError,
+  ModelIntegrityError,
+  ModelLoadError,
+  QuotaError,
+  StorageUnavailableError,
+  UnknownItemError,
+} from '../core/errors';
+import type { Backend } from '../types';
+import type { EngineInit, RunResult } from './inference';
+
+export type WorkerRequest =
+  | { id: number; op: 'init'; init: EngineInit }
+  | { id: number; op: 'run'; history: BigInt64Array; batch: number; length: number }
+  | { id: number; op: 'encode'; features: BigInt64Array; batch: number }
+  | { id: number; op: 'simulateGpuFailure'; mode: 'throw' | 'destroy-device' }
+  | { id: number; op: 'close' };
+
+export interface WorkerResults {
+  init: { backend: Backend; hasEncoder: boolean };
+  run: RunResult;
+  encode: Float32Array;
+  simulateGpuFailure: null;
+  close: null;
+}
+
+export type WorkerOp = WorkerRequest['op'];
+
+export interface SerializedError {
+  name: string;
+  code?: string;
+  message: string;
+  file?: string;
+  itemId?: string;
+}
+
+export type WorkerResponse =
+  | { [K in WorkerOp]: { id: number; op: K; ok: true; result: WorkerResults[K] } }[WorkerOp]
+  | { id: number; op: WorkerOp; ok: false; error: SerializedError };
+
+export function serializeError(e: unknown): SerializedError {
+  if (e instanceof LocalrecError) {
+    const out: SerializedError = { name: e.name, code: e.code, message: e.message };
+    if (e instanceof ModelIntegrityError) out.file = e.file;
+    if (e instanceof UnknownItemError) out.itemId = e.itemId;
+    return out;
+  }
+  if (e instanceof Error) return { name: e.name, message: e.message };
+  return { name: 'Error', message: String(e) };
+}
+
+/** Re-creates the named error class; anything unnamed becomes a BackendError. */
+export function deserializeError(s: SerializedError): LocalrecError {
+  switch (s.name) {
+    case 'ModelIntegrityError':
+      return new ModelIntegrityError(s.file ?? '', s.message);
+    case 'ModelFormatError':
+      return new ModelFormatError(s.message);
+    case 'ModelLoadError':
+      return new ModelLoadError(s.message);
+    case 'StorageUnavailableError':
+      return new StorageUnavailableError(s.message);
+    case 'QuotaError':
+      return new QuotaError(s.message);
+    case 'UnknownItemError': {
+      return new UnknownItemError(s.itemId ?? '');
+    }
+    case 'BadEventError':
+      return new BadEventError(s.message);
+    case 'InvalidArgumentError':
+      return new InvalidArgumentError(s.message);
+    case 'ClosedError':
+      return new ClosedError();
+    case 'BackendError':
+      return new BackendError(s.message);
+    default:
+      return new BackendError(`${s.name}: ${s.message}`);
+  }
+}
+
+/** Buffers to transfer (not copy) with a message. */
+export function transferables(...arrays: (ArrayBufferView | undefined)[]): Transferable[] {
+  const out: Transferable[] = [];
+  for (const a of arrays) {
+    if (a && a.buffer instanceof ArrayBuffer && !out.includes(a.buffer)) out.push(a.buffer);
+  }
+  return out;
+}

@@ -1,0 +1,685 @@
+/**
+ * The recommender: validation, history, catalog, ranking and reasons, on the page side.
+ * Inference runs behind the InferenceEngine interface (a Web Worker in browsers).
+ *
+ * Where things live and why: the history store, the catalog and the item table stay on the page
+ * (main thread). IndexedDB calls are asynchronous and cheap (a few ms), BroadcastChannel,
+ * `subscribe` and pause state belong with the page, and the worker then stays a pure function of
+ * model indices → scores: it holds nothing about the visitor, and can be dropped and recreated
+ * (backend fallback, close) without touching their data. Only the model forward pass, the part
+ * that can take long (WebGPU setup, SwiftShader), runs in the worker.
+ *
+ * Behaviour decisions (documented in the public API):
+ * - k: a positive integer; 0, negative, non-integer, NaN or Infinity → InvalidArgumentError.
+ *   A k larger than the number of eligible items returns all eligible items (so 1e9 is fine).
+ * - History fed to the model: all events are kept in the store (retention-bounded); the model sees
+ *   the sequence of *distinct consecutive* items (view, view, click of the same item = one step),
+ *   the most recent `manifest.maxHistory` of them, and only items the model knows (items added in
+ *   the page have no ID embedding in the graph; they still count as seen and can be recommended).
+ * - Seen items (anything in the stored history) are excluded unless `includeSeen`.
+ * - Unknown ids in `exclude`/`candidates`/`similar`/`item`/`track` → UnknownItemError.
+ * - Tracking while paused stores nothing and resolves to null.
+ */
+import { Catalog } from '../core/catalog';
+import {
+  BadEventError,
+  ClosedError,
+  InvalidArgumentError,
+  ModelFormatError,
+  UnknownItemError,
+} from '../core/errors';
+import { itemFeatures } from '../core/features';
+import { historyTensorData } from '../core/history';
+import { ItemTable } from '../core/item-table';
+import type { ModelManifest } from '../core/manifest-types';
+import { topK } from '../core/rank';
+import type {
+  Backend,
+  CatalogItem,
+  CreateOptions,
+  EventType,
+  ExportedData,
+  HistoryChange,
+  NewItem,
+  Recommendation,
+  RecommendedItem,
+  RecommendOptions,
+  SimilarOptions,
+  StorageInfo,
+  StoredEvent,
+  TrackEvent,
+} from '../types';
+import type { EngineInit, InferenceEngine } from './inference';
+import { loadModel, type LoadedModel, type LoadOptions } from './loader';
+import { DEFAULT_MAX_EVENTS, type HistoryStore, type NewEvent, type StoredItem } from './store';
+
+export const EVENT_TYPES: readonly EventType[] = ['view', 'click', 'add_to_cart', 'purchase', 'rate'];
+const VERBS: Record<EventType, string> = {
+  view: 'viewed',
+  click: 'clicked',
+  add_to_cart: 'added to your cart',
+  purchase: 'bought',
+  rate: 'rated',
+};
+const DEFAULT_K = 10;
+
+export type Listener = (change: HistoryChange) => void;
+
+/** What the engine needs besides the public options; tests inject fakes here. */
+export interface RecommenderDeps {
+  engine: InferenceEngine;
+  store: HistoryStore | Promise<HistoryStore>;
+  load?: LoadOptions;
+  /** a model already loaded (tests) instead of fetching `options.model` */
+  loaded?: LoadedModel;
+  /** extra engine init fields (Node: modelPath/encoderPath) */
+  engineInit?: Partial<EngineInit>;
+  /** cross-tab notifications (default: BroadcastChannel when available) */
+  channel?: BroadcastChannel | null;
+}
+
+/** Keys a page may pass to recommend(); anything else is a typo worth reporting. */
+const RECOMMEND_KEYS = new Set(['k', 'exclude', 'candidates', 'includeSeen']);
+const SIMILAR_KEYS = new Set(['k', 'exclude']);
+
+export class Recommender {
+  private readonly manifest: ModelManifest;
+  private readonly catalog: Catalog;
+  private readonly table: ItemTable;
+  private readonly engine: InferenceEngine;
+  private readonly store: HistoryStore;
+  private readonly hasEncoder: boolean;
+  private readonly listeners = new Set<Listener>();
+  private readonly channel: BroadcastChannel | null;
+  private cache: StoredEvent[] | null = null;
+  private pausedState: boolean;
+  private closed = false;
+  private addQueue: Promise<unknown> = Promise.resolve();
+  private readonly maxEvents: number;
+
+  /** @internal use createRecommender */
+  constructor(args: {
+    manifest: ModelManifest;
+    catalog: Catalog;
+    table: ItemTable;
+    engine: InferenceEngine;
+    store: HistoryStore;
+    hasEncoder: boolean;
+    paused: boolean;
+    channel: BroadcastChannel | null;
+    maxEvents?: number;
+  }) {
+    this.maxEvents = args.maxEvents ?? DEFAULT_MAX_EVENTS;
+    this.manifest = args.manifest;
+    this.catalog = args.catalog;
+    this.table = args.table;
+    this.engine = args.engine;
+    this.store = args.store;
+    this.hasEncoder = args.hasEncoder;
+    this.pausedState = args.paused;
+    this.channel = args.channel;
+    if (this.channel) {
+      this.channel.onmessage = (ev: MessageEvent<{ kind?: unknown }>) => void this.onRemote(ev.data?.kind);
+    }
+  }
+
+  /** The backend that answers now ('webgpu' | 'wasm'; 'node' in Node tests). */
+  get backend(): Backend {
+    return this.engine.backend;
+  }
+
+  /** Where the history lives: IndexedDB, or memory (with the reason). */
+  get storage(): StorageInfo {
+    return { ...this.store.info };
+  }
+
+  /** Whether tracking is paused (persisted with the history). */
+  get paused(): boolean {
+    return this.pausedState;
+  }
+
+  /** The model's manifest fields a page may want to show (name, version, sizes). */
+  get model(): { name: string; modelVersion: string; itemCount: number; maxHistory: number; hasEncoder: boolean } {
+    const m = this.manifest;
+    return { name: m.name, modelVersion: m.modelVersion, itemCount: m.itemCount, maxHistory: m.maxHistory, hasEncoder: this.hasEncoder };
+  }
+
+  // ---------------------------------------------------------------- validation helpers
+
+  private alive(): void {
+    if (this.closed) throw new ClosedError();
+  }
+
+  private indexOfId(id: unknown, what: string): number {
+    if (typeof id !== 'string') throw new InvalidArgumentError(`${what} must be a string item id, got ${typeof id}`);
+    const i = this.catalog.indexOf(id);
+    if (i === undefined) throw new UnknownItemError(id);
+    return i;
+  }
+
+  private idList(v: unknown, what: string): number[] {
+    if (v === undefined) return [];
+    if (!Array.isArray(v)) throw new InvalidArgumentError(`${what} must be an array of item ids`);
+    return v.map((id, j) => this.indexOfId(id, `${what}[${j}]`));
+  }
+
+  private checkK(k: unknown): number {
+    if (k === undefined) return DEFAULT_K;
+    if (typeof k !== 'number' || !Number.isInteger(k) || k < 1) {
+      throw new InvalidArgumentError(`k must be a positive integer, got ${String(k)}`);
+    }
+    return Math.min(k, this.catalog.size);
+  }
+
+  private checkOptions(opts: unknown, keys: Set<string>, call: string): Record<string, unknown> {
+    if (opts === undefined) return {};
+    if (typeof opts !== 'object' || opts === null || Array.isArray(opts)) {
+      throw new InvalidArgumentError(`${call} options must be an object`);
+    }
+    for (const key of Object.keys(opts)) {
+      if (!keys.has(key)) throw new InvalidArgumentError(`${call}: unknown option ${JSON.stringify(key)}`);
+    }
+    return opts as Record<string, unknown>;
+  }
+
+  /** Checks a TrackEvent; returns the event to store. */
+  validateEvent(e: unknown): NewEvent {
+    if (typeof e !== 'object' || e === null || Array.isArray(e)) throw new BadEventError('an event must be an object');
+    const ev = e as Record<string, unknown>;
+    const type = ev.type;
+    if (typeof type !== 'string' || !(EVENT_TYPES as readonly string[]).includes(type)) {
+      throw new BadEventError(`event type must be one of ${EVENT_TYPES.join(', ')}, got ${JSON.stringify(type)}`);
+    }
+    if (typeof ev.itemId !== 'string') throw new BadEventError(`event itemId must be a string, got ${typeof ev.itemId}`);
+    if (!this.catalog.has(ev.itemId)) throw new UnknownItemError(ev.itemId);
+    let value: number | null = null;
+    if (type === 'rate') {
+      if (typeof ev.value !== 'number' || !Number.isFinite(ev.value)) throw new BadEventError('a rate event needs a finite numeric value');
+      value = ev.value;
+    } else if (ev.value !== undefined && ev.value !== null) {
+      if (typeof ev.value !== 'number' || !Number.isFinite(ev.value)) throw new BadEventError('event value must be a finite number');
+      value = ev.value;
+    }
+    let time = Date.now();
+    if (ev.time !== undefined) {
+      if (typeof ev.time !== 'number' || !Number.isFinite(ev.time) || ev.time < 0) {
+        throw new BadEventError('event time must be a non-negative finite number (ms since epoch)');
+      }
+      time = ev.time;
+    }
+    return { type: type as EventType, itemId: ev.itemId, value, time };
+  }
+
+  // ---------------------------------------------------------------- history
+
+  /**
+   * Store an event of the visitor. Refuses unknown ids (UnknownItemError) and malformed events
+   * (BadEventError) before touching the store. While paused nothing is stored and it resolves to null.
+   */
+  async track(event: TrackEvent): Promise<StoredEvent | null> {
+    this.alive();
+    const e = this.validateEvent(event);
+    if (this.pausedState) return null;
+    const [stored] = await this.store.append([e]);
+    if (this.cache && stored) this.cache.push(stored);
+    this.trimCache();
+    this.emit({ kind: 'track', remote: false, events: stored ? [stored] : [] });
+    return stored ?? null;
+  }
+
+  private trimCache(): void {
+    // retention is enforced by the store; the cache mirrors it
+    if (this.cache && this.cache.length > this.maxEvents) this.cache.splice(0, this.cache.length - this.maxEvents);
+  }
+
+  private async events(): Promise<StoredEvent[]> {
+    if (!this.cache) this.cache = await this.store.all();
+    return this.cache;
+  }
+
+  /** The stored history, oldest first. */
+  async history(): Promise<StoredEvent[]> {
+    this.alive();
+    this.cache = null; // always fresh from the store (another tab may have pruned)
+    return (await this.events()).map((e) => ({ ...e }));
+  }
+
+  /** Everything kept on the device about the visitor, as JSON-able data. */
+  async exportData(): Promise<ExportedData> {
+    this.alive();
+    const events = await this.history();
+    const added: CatalogItem[] = [];
+    for (let i = this.manifest.itemCount + 1; i <= this.catalog.size; i++) added.push(this.catalog.item(i));
+    return {
+      format: 'localrec-export',
+      version: 1,
+      exportedAt: Date.now(),
+      model: { name: this.manifest.name, modelVersion: this.manifest.modelVersion },
+      storage: this.storage,
+      paused: this.pausedState,
+      events,
+      addedItems: added,
+    };
+  }
+
+  /** Erase the visitor's history (all tabs are notified). */
+  async erase(): Promise<void> {
+    this.alive();
+    await this.store.clear();
+    this.cache = [];
+    this.emit({ kind: 'erase', remote: false });
+  }
+
+  /** Pause or resume tracking; persisted with the history. */
+  async setPaused(paused: boolean): Promise<void> {
+    this.alive();
+    if (typeof paused !== 'boolean') throw new InvalidArgumentError('setPaused expects a boolean');
+    this.pausedState = paused;
+    await this.store.setMeta('paused', paused);
+    this.emit({ kind: 'paused', remote: false });
+  }
+
+  /** Listen to history changes (this tab and, through BroadcastChannel, others). Returns unsubscribe. */
+  subscribe(listener: Listener): () => void {
+    this.alive();
+    if (typeof listener !== 'function') throw new InvalidArgumentError('subscribe expects a function');
+    this.listeners.add(listener);
+    return () => {
+      this.listeners.delete(listener);
+    };
+  }
+
+  private emit(change: HistoryChange): void {
+    if (!change.remote) {
+      try {
+        this.channel?.postMessage({ kind: change.kind });
+      } catch {
+        // channel closed
+      }
+    }
+    for (const l of [...this.listeners]) {
+      try {
+        l(change);
+      } catch (err) {
+        setTimeout(() => {
+          throw err;
+        });
+      }
+    }
+  }
+
+  private async onRemote(kind: unknown): Promise<void> {
+    if (this.closed || (kind !== 'track' && kind !== 'erase' && kind !== 'paused')) return;
+    this.cache = null;
+    if (kind === 'paused') {
+      const p = await this.store.getMeta<boolean>('paused').catch(() => undefined);
+      if (typeof p === 'boolean') this.pausedState = p;
+    }
+    this.emit({ kind, remote: true });
+  }
+
+  // ---------------------------------------------------------------- catalog
+
+  /** Catalog fields of one item (catalog or added). */
+  item(id: string): CatalogItem {
+    this.alive();
+    return this.catalog.item(this.indexOfId(id, 'id'));
+  }
+
+  /** The whole catalog (model items, then items added in the page), in model-index order. */
+  items(): CatalogItem[] {
+    this.alive();
+    const out: CatalogItem[] = [];
+    for (const [, it] of this.catalog.items()) out.push(it);
+    return out;
+  }
+
+  /** Whether an id is known (catalog or added). */
+  has(id: string): boolean {
+    this.alive();
+    return typeof id === 'string' && this.catalog.has(id);
+  }
+
+  /**
+   * Add items the model never saw (new products). Their tokens come from the model's item encoder
+   * (encoder.onnx, run in the worker); from then on they can be recommended and found by `similar`.
+   * Persisted, so they survive a reload. Re-adding an id that was added before updates its fields
+   * and token; ids of the model's own catalog are refused (InvalidArgumentError). Resolves to the
+   * added items. Throws ModelFormatError when the model has no encoder.
+   */
+  addItems(items: NewItem[]): Promise<CatalogItem[]> {
+    const run = async (): Promise<CatalogItem[]> => {
+      this.alive();
+      if (!Array.isArray(items)) throw new InvalidArgumentError('addItems expects an array of items');
+      if (!this.hasEncoder || !this.manifest.content) throw new ModelFormatError('this model has no item encoder: addItems is not available');
+      const seen = new Set<string>();
+      for (const [j, it] of items.entries()) {
+        if (typeof it !== 'object' || it === null) throw new InvalidArgumentError(`items[${j}] must be an object`);
+        if (typeof it.id !== 'string' || it.id.length === 0) throw new InvalidArgumentError(`items[${j}].id must be a non-empty string`);
+        const idx = this.catalog.indexOf(it.id);
+        if (idx !== undefined && idx <= this.manifest.itemCount) {
+          throw new InvalidArgumentError(`items[${j}].id ${JSON.stringify(it.id)} is in the model's catalog already`);
+        }
+        if (seen.has(it.id)) throw new InvalidArgumentError(`items[${j}].id ${JSON.stringify(it.id)} appears twice`);
+        seen.add(it.id);
+      }
+      if (items.length === 0) return [];
+      // field checks (types) happen in Catalog.addItems; run them before the encoder on a copy
+      const normalized = items.map((it) => ({
+        id: it.id,
+        title: it.title ?? '',
+        genres: it.genres ?? [],
+        year: it.year ?? null,
+      }));
+      validateNewItems(normalized);
+      const tokens = await this.encodeItems(normalized);
+      this.insertItems(normalized, tokens);
+      const now = Date.now();
+      await this.store.putItems(
+        normalized.map((it, j) => ({
+          ...it,
+          genres: [...it.genres],
+          token: Array.from(tokens[j]!),
+          modelVersion: this.manifest.modelVersion,
+          added: now + j / 1000,
+        })),
+      );
+      return normalized.map((it) => this.catalog.item(this.catalog.indexOf(it.id)!));
+    };
+    const p = this.addQueue.then(run, run);
+    this.addQueue = p.catch(() => {});
+    return p;
+  }
+
+  private async encodeItems(items: CatalogItem[]): Promise<Float32Array[]> {
+    const c = this.manifest.content!;
+    const feats = new BigInt64Array(items.length * c.maxFeatures);
+    items.forEach((it, j) => {
+      const f = itemFeatures(it, c);
+      for (let x = 0; x < c.maxFeatures; x++) feats[j * c.maxFeatures + x] = BigInt(f[x]!);
+    });
+    const flat = await this.engine.encode(feats, items.length);
+    const d = this.manifest.dim;
+    return items.map((_, j) => flat.slice(j * d, (j + 1) * d));
+  }
+
+  /** Adds to catalog and table in lockstep (catalog index i ↔ table row i). */
+  private insertItems(items: CatalogItem[], tokens: Float32Array[]): void {
+    const idx = this.catalog.addItems(items);
+    idx.forEach((i, j) => {
+      if (i < this.table.rows) this.table.replace(i, tokens[j]!);
+      else if (i === this.table.rows) this.table.append([tokens[j]!]);
+      else throw new ModelFormatError(`catalog and item table out of step at index ${i}`);
+    });
+  }
+
+  /** @internal restore items added in earlier visits */
+  async restoreItems(): Promise<void> {
+    const stored = await this.store.listItems().catch(() => [] as StoredItem[]);
+    const ready: CatalogItem[] = [];
+    const tokens: Float32Array[] = [];
+    const stale: CatalogItem[] = [];
+    for (const s of stored) {
+      if (this.catalog.has(s.id) && this.catalog.indexOf(s.id)! <= this.manifest.itemCount) continue;
+      const it = { id: s.id, title: s.title, genres: s.genres, year: s.year };
+      if (s.modelVersion === this.manifest.modelVersion && s.token.length === this.manifest.dim) {
+        ready.push(it);
+        tokens.push(Float32Array.from(s.token));
+      } else stale.push(it);
+    }
+    if (ready.length) this.insertItems(ready, tokens);
+    if (stale.length && this.hasEncoder) {
+      // the model changed since: recompute their tokens with the new encoder
+      await this.addItems(stale).catch(() => {});
+    }
+  }
+
+  // ---------------------------------------------------------------- ranking
+
+  /**
+   * The model's input for a history: distinct consecutive model-known items, most recent
+   * `maxHistory`. Also returns every seen index and the last event of each item (for reasons).
+   */
+  private modelInput(events: StoredEvent[]): { seq: number[]; seen: Set<number>; lastType: Map<number, EventType> } {
+    const seen = new Set<number>();
+    const lastType = new Map<number, EventType>();
+    const seq: number[] = [];
+    for (const e of events) {
+      const i = this.catalog.indexOf(e.itemId);
+      if (i === undefined) continue; // an added item no longer known (erased store of items)
+      seen.add(i);
+      lastType.set(i, e.type);
+      if (i > this.manifest.itemCount) continue; // no ID embedding in the graph
+      if (seq[seq.length - 1] !== i) seq.push(i);
+    }
+    return { seq: seq.slice(-this.manifest.maxHistory), seen, lastType };
+  }
+
+  /**
+   * Recommendations for the visitor. Empty history → most popular (`source: 'popularity'`).
+   * Excludes seen items unless `includeSeen`; `exclude` removes ids; `candidates` restricts to ids.
+   */
+  async recommend(options?: RecommendOptions): Promise<Recommendation> {
+    this.alive();
+    const o = this.checkOptions(options, RECOMMEND_KEYS, 'recommend');
+    const k = this.checkK(o.k);
+    const exclude = new Set(this.idList(o.exclude, 'exclude'));
+    const candidates = o.candidates === undefined ? undefined : this.idList(o.candidates, 'candidates');
+    if (o.includeSeen !== undefined && typeof o.includeSeen !== 'boolean') throw new InvalidArgumentError('includeSeen must be a boolean');
+    const includeSeen = o.includeSeen === true;
+
+    const { seq, seen, lastType } = this.modelInput(await this.events());
+    if (!includeSeen) for (const i of seen) exclude.add(i);
+    const size = this.catalog.size;
+
+    if (seq.length === 0) {
+      const scores = new Float64Array(size + 1);
+      for (let i = 1; i <= size; i++) scores[i] = this.catalog.popularity(i);
+      const top = topK(scores, k, { from: 1, exclude, ...(candidates ? { allowed: candidates } : {}) });
+      return {
+        items: top.map(({ index, score }) => ({ ...this.catalog.item(index), score, reason: 'Popular' })),
+        backend: this.engine.backend,
+        gate: [],
+        source: 'popularity',
+        historyLength: 0,
+      };
+    }
+
+    const { data, dims } = historyTensorData([seq], this.manifest.maxHistory);
+    const out = await this.engine.run(data, dims[0], dims[1]);
+    this.alive();
+    const scores = this.mergeScores(out.scores.subarray(0, this.manifest.itemCount + 1), out.user.subarray(0, this.manifest.dim));
+    const top = topK(scores, k, { from: 1, exclude, ...(candidates ? { allowed: candidates } : {}) });
+    const historyItems = [...new Set(seq.concat([...seen].filter((i) => i > this.manifest.itemCount)))];
+    return {
+      items: top.map(({ index, score }) => this.withReason(index, score, historyItems, lastType)),
+      backend: out.backend,
+      gate: Array.from(out.gate.subarray(0, this.manifest.experts)),
+      source: 'model',
+      historyLength: seq.length,
+    };
+  }
+
+  /** Graph scores for model items, dot(user, token) for items added in the page. */
+  private mergeScores(graph: Float32Array, user: Float32Array): Float32Array {
+    const size = this.catalog.size;
+    const scores = new Float32Array(size + 1);
+    scores.set(graph.subarray(0, Math.min(graph.length, size + 1)));
+    scores[0] = NaN;
+    const base = this.manifest.itemCount;
+    if (size > base) {
+      const d = this.manifest.dim;
+      for (let i = base + 1; i <= size; i++) {
+        const t = this.table.token(i);
+        let acc = 0;
+        for (let x = 0; x < d; x++) acc += t[x]! * user[x]!;
+        scores[i] = acc;
+      }
+    }
+    return scores;
+  }
+
+  /** R2ec-style reason: the history item whose token is most similar (cosine) to the recommended one. */
+  private withReason(index: number, score: number, history: number[], lastType: Map<number, EventType>): RecommendedItem {
+    const item = this.catalog.item(index);
+    const t = this.table.token(index);
+    const tn = norm(t);
+    let best = -1;
+    let bestSim = -Infinity;
+    // most recent first, so ties go to the most recent item
+    for (let h = history.length - 1; h >= 0; h--) {
+      const hi = history[h]!;
+      const ht = this.table.token(hi);
+      const hn = norm(ht);
+      if (!(hn > 0 && tn > 0)) continue;
+      let dot = 0;
+      for (let x = 0; x < t.length; x++) dot += t[x]! * ht[x]!;
+      const sim = dot / (hn * tn);
+      if (sim > bestSim) {
+        bestSim = sim;
+        best = hi;
+      }
+    }
+    if (best < 0) best = history[history.length - 1] ?? -1;
+    const out: RecommendedItem = { ...item, score };
+    if (best > 0) {
+      const verb = VERBS[lastType.get(best) ?? 'view'];
+      out.reason = `Because you ${verb} ${this.catalog.item(best).title || this.catalog.idAt(best)}`;
+    }
+    return out;
+  }
+
+  /** Items whose tokens are most similar (cosine) to the item `id`'s token. */
+  async similar(id: string, options?: SimilarOptions): Promise<RecommendedItem[]> {
+    this.alive();
+    const i = this.indexOfId(id, 'id');
+    const o = this.checkOptions(options, SIMILAR_KEYS, 'similar');
+    const k = this.checkK(o.k);
+    const exclude = new Set(this.idList(o.exclude, 'exclude'));
+    const title = this.catalog.item(i).title || id;
+    return this.table
+      .similar(i, k, exclude)
+      .map(({ index, score }) => ({ ...this.catalog.item(index), score, reason: `Similar to ${title}` }));
+  }
+
+  /**
+   * Test and benchmark hooks. Not part of the page API: no stability promise.
+   */
+  readonly testing = {
+    /** Make the next WebGPU run fail ('throw') or destroy the device; the engine must answer on WASM. */
+    simulateGpuFailure: (mode: 'throw' | 'destroy-device' = 'throw'): Promise<void> => this.engine.simulateGpuFailure(mode),
+    /**
+     * Raw model ranking for arbitrary histories (model indices, oldest first), in one batch:
+     * the top-k model indices of each row (pad excluded, nothing else excluded).
+     */
+    rankHistories: async (histories: number[][], k: number): Promise<{ top: number[][]; backend: Backend }> => {
+      this.alive();
+      const { data, dims } = historyTensorData(histories, this.manifest.maxHistory);
+      const out = await this.engine.run(data, dims[0], dims[1]);
+      const n = this.manifest.itemCount + 1;
+      const top = histories.map((_, b) => topK(out.scores.subarray(b * n, (b + 1) * n), k, { from: 1 }).map((s) => s.index));
+      return { top, backend: out.backend };
+    },
+  };
+
+  /** Release the worker, the database connection and the channel. Later calls throw ClosedError. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.listeners.clear();
+    try {
+      this.channel?.close();
+    } catch {
+      // already closed
+    }
+    this.store.close();
+    void this.engine.close();
+  }
+}
+
+function norm(v: Float32Array): number {
+  let s = 0;
+  for (let x = 0; x < v.length; x++) s += v[x]! * v[x]!;
+  return Math.sqrt(s);
+}
+
+function validateNewItems(items: CatalogItem[]): void {
+  items.forEach((it, i) => {
+    if (typeof it.title !== 'string') throw new InvalidArgumentError(`items[${i}].title must be a string`);
+    if (!(Array.isArray(it.genres) && it.genres.every((g) => typeof g === 'string'))) {
+      throw new InvalidArgumentError(`items[${i}].genres must be an array of strings`);
+    }
+    if (it.year !== null && !(typeof it.year === 'number' && Number.isInteger(it.year))) {
+      throw new InvalidArgumentError(`items[${i}].year must be an integer or null`);
+    }
+  });
+}
+
+/** Checks the public options (typed errors instead of surprises later). */
+export function checkCreateOptions(opts: unknown): CreateOptions {
+  if (typeof opts !== 'object' || opts === null) throw new InvalidArgumentError('createRecommender expects an options object');
+  const o = opts as CreateOptions;
+  if (typeof o.model !== 'string' || o.model.length === 0) throw new InvalidArgumentError('options.model must be the model folder URL');
+  if (o.backend !== undefined && !['auto', 'webgpu', 'wasm'].includes(o.backend)) {
+    throw new InvalidArgumentError(`options.backend must be 'auto', 'webgpu' or 'wasm'`);
+  }
+  if (o.maxEvents !== undefined && !(Number.isInteger(o.maxEvents) && o.maxEvents >= 1)) {
+    throw new InvalidArgumentError('options.maxEvents must be a positive integer');
+  }
+  if (o.wasmPaths !== undefined && typeof o.wasmPaths !== 'string') throw new InvalidArgumentError('options.wasmPaths must be a string');
+  if (o.dbName !== undefined && (typeof o.dbName !== 'string' || !o.dbName)) throw new InvalidArgumentError('options.dbName must be a non-empty string');
+  if (o.onProgress !== undefined && typeof o.onProgress !== 'function') throw new InvalidArgumentError('options.onProgress must be a function');
+  return o;
+}
+
+/** Wires a Recommender from options and dependencies (the browser defaults live in src/index.ts). */
+export async function createWith(options: CreateOptions, deps: RecommenderDeps): Promise<Recommender> {
+  const opts = checkCreateOptions(options);
+  const storePromise = Promise.resolve(deps.store);
+  let engineStarted = false;
+  try {
+    const loaded =
+      deps.loaded ??
+      (await loadModel(opts.model, { ...deps.load, ...(opts.onProgress ? { onProgress: opts.onProgress } : {}) }));
+    const manifest = loaded.manifest;
+    const catalog = Catalog.fromJSON(loaded.catalog, manifest.itemCount);
+    const table = ItemTable.fromBytes(loaded.items, manifest.itemTable);
+    if (table.baseRows !== manifest.itemCount + 1 || table.dim !== manifest.dim) {
+      throw new ModelFormatError(`items.bin: table [${table.baseRows}, ${table.dim}] does not match itemCount ${manifest.itemCount}, dim ${manifest.dim}`);
+    }
+    const init: EngineInit = {
+      manifest,
+      model: loaded.model,
+      // the page keeps its own items.bin (similar, reasons); the engine gets a copy (transferred)
+      items: loaded.items.slice(),
+      backend: opts.backend ?? 'auto',
+      ...(loaded.encoder ? { encoder: loaded.encoder } : {}),
+      ...(opts.wasmPaths ? { wasmPaths: opts.wasmPaths } : {}),
+      ...deps.engineInit,
+    };
+    engineStarted = true;
+    const [engineInfo, store] = await Promise.all([deps.engine.init(init), storePromise]);
+    const paused = (await store.getMeta<boolean>('paused').catch(() => undefined)) === true;
+    let channel: BroadcastChannel | null = null;
+    if (deps.channel !== undefined) channel = deps.channel;
+    else if (typeof BroadcastChannel !== 'undefined') channel = new BroadcastChannel(`localrec:${opts.dbName ?? 'localrec'}`);
+    const rec = new Recommender({
+      manifest,
+      catalog,
+      table,
+      engine: deps.engine,
+      store,
+      hasEncoder: engineInfo.hasEncoder,
+      paused,
+      channel,
+      ...(opts.maxEvents !== undefined ? { maxEvents: opts.maxEvents } : {}),
+    });
+    await rec.restoreItems();
+    return rec;
+  } catch (e) {
+    if (engineStarted) void deps.engine.close().catch(() => {});
+    else void deps.engine.close().catch(() => {});
+    void storePromise.then((s) => s.close()).catch(() => {});
+    throw e;
+  }
+}

@@ -1,0 +1,29 @@
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { defineConfig } from 'vite';
+import { ortRuntimePlugin } from './src/engine/vite-ort-plugin';
+
+const root = import.meta.dirname;
+
+/** Pages of the app build (add yours here). */
+const pages: Record<string, string> = {};
+for (const [name, file] of [
+  ['index', 'index.html'],
+  ['demo', 'demo/index.html'],
+] as const) {
+  if (existsSync(resolve(root, file))) pages[name] = resolve(root, file);
+}
+
+export default defineConfig({
+  // the onnxruntime-web .wasm/.mjs are served at <base>ort/ (dev) and emitted to dist/ort/ (build)
+  plugins: [ortRuntimePlugin()],
+  // onnxruntime-web must not be pre-bundled: it locates its runtime files itself (wasmPaths)
+  optimizeDeps: { exclude: ['onnxruntime-web'] },
+  worker: { format: 'es' },
+  server: { host: '127.0.0.1', port: 5173 },
+  preview: { host: '127.0.0.1', port: 4173 },
+  build: {
+    target: 'es2022',
+    rollupOptions: { input: pages },
+  },
+});
