@@ -155,6 +155,7 @@ export class OrtEngine implements InferenceEngine {
   ): Promise<Ort.InferenceSession> {
     const opts: Ort.InferenceSession.SessionOptions & { externalData?: { path: string; data: Uint8Array }[] } = {
       graphOptimizationLevel: 'all',
+      logSeverityLevel: 3,
     };
     if (backend === 'webgpu') opts.executionProviders = ['webgpu', 'wasm'];
     else if (backend === 'wasm') opts.executionProviders = ['wasm'];

@@ -15,7 +15,7 @@ export const ORT_RUNTIME_FILES = /^ort-wasm-simd-threaded\.asyncify\.(wasm|mjs)$
 
 export function ortDistDir(): string {
   const require = createRequire(import.meta.url);
-  return join(dirname(require.resolve('onnxruntime-web/package.json')), 'dist');
+  return dirname(require.resolve('onnxruntime-web/ort-wasm-simd-threaded.asyncify.wasm'));
 }
 
 export function ortRuntimePlugin(options: { prefix?: string } = {}): Plugin {

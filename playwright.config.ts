@@ -1,0 +1,55 @@
+import { defineConfig, type PlaywrightTestConfig } from '@playwright/test';
+
+/** Debian Chromium (no browser download on these machines); SwiftShader WebGPU with --enable-unsafe-webgpu. */
+export const chromium = {
+  executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+  args: [
+    '--no-sandbox',
+    '--disable-gpu',
+    '--disable-background-networking',
+    '--disable-component-update',
+    '--disable-sync',
+    '--no-first-run',
+    '--enable-unsafe-webgpu',
+  ],
+};
+
+/** The engine specs run against the vite dev server (harness pages under e2e/harness/). */
+export const ENGINE_PORT = 5199;
+export const ENGINE_URL = `http://127.0.0.1:${ENGINE_PORT}`;
+
+// Extend these two lists to add a project (e.g. the built demo with `vite preview`).
+const webServer: NonNullable<PlaywrightTestConfig['webServer']> = [
+  {
+    command: `npx vite --host 127.0.0.1 --port ${ENGINE_PORT} --strictPort`,
+    url: `${ENGINE_URL}/e2e/harness/engine.html`,
+    reuseExistingServer: !process.env.CI,
+    timeout: 120_000,
+    stdout: 'ignore',
+    stderr: 'pipe',
+  },
+];
+
+const projects: NonNullable<PlaywrightTestConfig['projects']> = [
+  {
+    name: 'engine',
+    testDir: 'e2e/engine',
+    use: { baseURL: ENGINE_URL },
+  },
+];
+
+export default defineConfig({
+  testDir: 'e2e',
+  workers: 1,
+  fullyParallel: false,
+  timeout: 180_000,
+  expect: { timeout: 30_000 },
+  reporter: process.env.CI ? 'line' : [['list']],
+  use: {
+    browserName: 'chromium',
+    launchOptions: chromium,
+    trace: 'off',
+  },
+  webServer,
+  projects,
+});
