@@ -20,6 +20,9 @@ export function fnv1a32(s: string): number {
 }
 
 const WORD_SPLIT = /[^\p{L}\p{N}]+/u;
+/** Python's str.strip() whitespace (str.isspace), which differs from String.prototype.trim. */
+const PY_SPACE = '\\t\\n\\v\\f\\r\\x1c-\\x1f \\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000';
+const PY_STRIP = new RegExp(`^[${PY_SPACE}]+|[${PY_SPACE}]+$`, 'gu');
 
 /** The ordered, de-duplicated feature strings of an item (before hashing and truncation). */
 export function featureStrings(item: { title?: string; genres?: string[]; year?: number | null }): string[] {
@@ -37,11 +40,10 @@ export function featureStrings(item: { title?: string; genres?: string[]; year?:
   }
   for (const g of item.genres ?? []) {
     if (typeof g !== 'string') continue;
-    const x = g.toLowerCase().trim();
-    if (x.length > 0) push(`g:${x}`);
+    push(`g:${g.toLowerCase().replace(PY_STRIP, '')}`);
   }
   const year = item.year;
-  if (typeof year === 'number' && Number.isInteger(year) && year !== 0) {
+  if (typeof year === 'number' && Number.isFinite(year)) {
     push(`y:${year}`);
     push(`d:${Math.floor(year / 10) * 10}`);
   }
