@@ -1,0 +1,84 @@
+/**
+ * Shadow-DOM styles of <localrec-recommendations>. `:host { all: initial }` stops the host page's
+ * inherited styles (font, colour, line-height...) from leaking in; the shadow root stops these rules
+ * from leaking out. Theme through CSS custom properties, or restyle parts with ::part().
+ */
+export const WIDGET_CSS = /* css */ `
+:host {
+  all: initial;
+  display: block;
+  contain: layout paint;
+  box-sizing: border-box;
+  font-family: var(--localrec-font, system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif);
+  font-size: var(--localrec-font-size, 14px);
+  line-height: 1.35;
+  color: var(--localrec-text, #1c1917);
+  --_card-w: var(--localrec-card-width, 148px);
+  --_gap: var(--localrec-gap, 14px);
+  --_radius: var(--localrec-radius, 10px);
+  --_accent: var(--localrec-accent, #b4232a);
+  --_muted: var(--localrec-muted, #78716c);
+  --_card-bg: var(--localrec-card-bg, transparent);
+  --_focus: var(--localrec-focus, #2563eb);
+}
+:host([hidden]) { display: none; }
+*, *::before, *::after { box-sizing: border-box; }
+.wrap { display: flex; flex-direction: column; gap: 10px; }
+.head { display: flex; align-items: baseline; justify-content: space-between; gap: 12px; min-height: 28px; }
+h2 {
+  margin: 0; font: inherit; font-size: var(--localrec-heading-size, 19px); font-weight: 650;
+  letter-spacing: -0.01em; color: var(--localrec-heading, inherit);
+}
+.badge {
+  font-size: 11px; color: var(--_muted); white-space: nowrap; display: inline-flex; align-items: center; gap: 6px;
+}
+.badge::before { content: ""; width: 7px; height: 7px; border-radius: 50%; background: #16a34a; display: inline-block; }
+:host([data-state="loading"]) .badge::before { background: #d97706; }
+:host([data-state="error"]) .badge::before { background: #dc2626; }
+.status { height: 18px; font-size: 12px; color: var(--_muted); display: flex; align-items: center; gap: 10px; overflow: hidden; }
+.bar { flex: 0 0 160px; height: 4px; border-radius: 2px; background: rgba(120, 113, 108, 0.2); overflow: hidden; }
+.bar > span { display: block; height: 100%; width: 0; background: var(--_accent); transition: width 0.2s; }
+ul.row {
+  list-style: none; margin: 0; padding: 4px 4px 10px; display: grid; grid-auto-flow: column;
+  grid-auto-columns: var(--_card-w); gap: var(--_gap); overflow-x: auto; overscroll-behavior-x: contain;
+  scroll-snap-type: x proximity; scrollbar-width: thin;
+  /* fixed height: poster (2:3) + title (2 lines) + meta + reason (2 lines) */
+  height: calc(var(--_card-w) * 1.5 + 118px);
+}
+ul.row > li { scroll-snap-align: start; min-width: 0; }
+.card {
+  all: unset; box-sizing: border-box; cursor: pointer; display: flex; flex-direction: column; gap: 4px;
+  width: 100%; height: 100%; padding: 0 0 6px; border-radius: var(--_radius); background: var(--_card-bg);
+  color: inherit; text-decoration: none; -webkit-tap-highlight-color: transparent;
+}
+.card:focus-visible { outline: 3px solid var(--_focus); outline-offset: 3px; }
+.poster {
+  position: relative; display: flex; align-items: flex-end; width: 100%; aspect-ratio: 2 / 3; border-radius: var(--_radius);
+  overflow: hidden; box-shadow: 0 1px 2px rgba(0,0,0,0.12), 0 6px 16px -6px rgba(0,0,0,0.25);
+  transition: transform 0.15s ease, box-shadow 0.15s ease; padding: 10px;
+}
+.card:hover .poster, .card:focus-visible .poster { transform: translateY(-2px); box-shadow: 0 2px 4px rgba(0,0,0,0.14), 0 12px 24px -8px rgba(0,0,0,0.35); }
+.initials {
+  font-size: calc(var(--_card-w) * 0.3); font-weight: 800; letter-spacing: -0.03em; line-height: 1;
+  color: rgba(255,255,255,0.92); text-shadow: 0 2px 10px rgba(0,0,0,0.25);
+}
+.year-tag {
+  position: absolute; top: 8px; right: 8px; font-size: 11px; font-weight: 600; padding: 2px 6px; border-radius: 6px;
+  background: rgba(0,0,0,0.35); color: #fff;
+}
+.title {
+  margin-top: 6px; font-weight: 600; font-size: 13.5px; line-height: 1.3; height: calc(1.3em * 2);
+  display: -webkit-box; -webkit-line-clamp: 2; -webkit-box-orient: vertical; overflow: hidden;
+}
+.meta { font-size: 12px; color: var(--_muted); white-space: nowrap; overflow: hidden; text-overflow: ellipsis; height: 1.35em; }
+.reason {
+  font-size: 11.5px; color: var(--_accent); line-height: 1.3; height: calc(1.3em * 2);
+  display: -webkit-box; -webkit-line-clamp: 2; -webkit-box-orient: vertical; overflow: hidden;
+}
+.skeleton .poster, .skeleton .line { background: linear-gradient(90deg, rgba(120,113,108,0.14), rgba(120,113,108,0.24), rgba(120,113,108,0.14)); background-size: 200% 100%; animation: shimmer 1.4s linear infinite; box-shadow: none; }
+.skeleton .line { height: 12px; border-radius: 4px; margin-top: 8px; }
+.skeleton .line.short { width: 60%; margin-top: 6px; }
+@keyframes shimmer { from { background-position: 200% 0; } to { background-position: -200% 0; } }
+@media (prefers-reduced-motion: reduce) { .skeleton .poster, .skeleton .line { animation: none; } .poster { transition: none; } }
+.empty { grid-column: 1 / -1; align-self: center; color: var(--_muted); font-size: 13px; }
+`;
