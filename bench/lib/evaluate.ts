@@ -6,7 +6,10 @@
  *    set (HitRatio@1, NDCG@5); per set s the figure is averaged over rows, then mean and
  *    population standard deviation (ddof 0) over the sets.
  *  - rows without → full ranking: every catalog item is scored, the row's history items are
- *    removed, HR@1, HR@10 and NDCG@10 of the true item averaged over rows.
+ *    removed (the whole history of the row, not only the maxHistory items fed to the model),
+ *    HR@1, HR@10 and NDCG@10 of the true item averaged over rows. Full-ranking figures are
+ *    computed on every row, so for a candidates file they are also reported (over all rows),
+ *    as training/evaluate.py does.
  *
  * Ranking order everywhere: higher score first, ties by lower model index (as src/core/rank.ts).
  *
@@ -76,6 +79,7 @@ export interface EvalReport {
   malformedLines: number;
   malformed: MalformedLine[];
   candidates: null | { sets: number; hr1_mean: number; hr1_std: number; hr1_per_set: number[]; ndcg5_mean: number };
+  /** full ranking over all rows (the protocol for rows without candidates, reported for all) */
   full: null | { hr1: number; hr10: number; ndcg10: number };
   batch: number;
   leaveLast: boolean;
@@ -216,13 +220,14 @@ export async function evaluate(opts: EvalOptions): Promise<EvalReport> {
         });
       } else {
         fullRows++;
-        if (r.next !== null) {
-          if (hist.has(r.next)) nextInHistory++;
-          const rank = fullRank(s, r.next, hist);
-          fullHit1 += hitAt(rank, 1);
-          fullHit10 += hitAt(rank, 10);
-          fullNdcg10 += ndcgAt(rank, 10);
-        }
+      }
+      // full ranking on every row (the protocol of rows without candidates; also reported for the others)
+      if (r.next !== null) {
+        if (hist.has(r.next)) nextInHistory++;
+        const rank = fullRank(s, r.next, hist);
+        fullHit1 += hitAt(rank, 1);
+        fullHit10 += hitAt(rank, 10);
+        fullNdcg10 += ndcgAt(rank, 10);
       }
       if (dump) {
         const top = topK(s, 10, { from: 1, exclude: hist });
@@ -288,7 +293,7 @@ export async function evaluate(opts: EvalOptions): Promise<EvalReport> {
     candidates: candidateRows
       ? { sets: setRows.length, hr1_mean: mean(hr1PerSet), hr1_std: std(hr1PerSet), hr1_per_set: hr1PerSet, ndcg5_mean: mean(ndcg5PerSet) }
       : null,
-    full: fullRows ? { hr1: fullHit1 / fullRows, hr10: fullHit10 / fullRows, ndcg10: fullNdcg10 / fullRows } : null,
+    full: rows ? { hr1: fullHit1 / rows, hr10: fullHit10 / rows, ndcg10: fullNdcg10 / rows } : null,
     batch: batchSize,
     leaveLast: opts.leaveLast ?? false,
     seconds: (performance.now() - t0) / 1000,

@@ -66,7 +66,10 @@ describe('eval on the fixture model', () => {
     expect(r.rows).toBe(4);
     expect(r.candidateRows).toBe(4);
     expect(r.fullRows).toBe(0);
-    expect(r.full).toBeNull();
+    // full ranking is also reported on candidate rows: ranks A 0, B 4, C miss, D 1
+    expect(r.full!.hr1).toBeCloseTo(1 / 4, 12);
+    expect(r.full!.hr10).toBeCloseTo(3 / 4, 12);
+    expect(r.full!.ndcg10).toBeCloseTo((1 + ndcg(4) + ndcg(1)) / 4, 6);
     expect(r.unknown).toEqual({ historyIds: 1, next: 1, candidateIds: 1 });
     expect(r.malformedLines).toBe(1);
     expect(r.malformed).toEqual([{ line: 4, error: expect.stringMatching(/not JSON/) }]);
