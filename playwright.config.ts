@@ -30,11 +30,28 @@ const webServer: NonNullable<PlaywrightTestConfig['webServer']> = [
   },
 ];
 
+/** The demo specs run against the *built* store and embed page (`npm run build`, then `vite preview`). */
+export const DEMO_PORT = 4318;
+export const DEMO_URL = `http://127.0.0.1:${DEMO_PORT}`;
+webServer.push({
+  command: `nice -n 10 npm run build && npx vite preview --host 127.0.0.1 --port ${DEMO_PORT} --strictPort`,
+  url: `${DEMO_URL}/embed.html`,
+  reuseExistingServer: !process.env.CI,
+  timeout: 300_000,
+  stdout: 'ignore',
+  stderr: 'pipe',
+});
+
 const projects: NonNullable<PlaywrightTestConfig['projects']> = [
   {
     name: 'engine',
     testDir: 'e2e/engine',
     use: { baseURL: ENGINE_URL },
+  },
+  {
+    name: 'demo',
+    testDir: 'e2e/demo',
+    use: { baseURL: DEMO_URL, viewport: { width: 1280, height: 900 } },
   },
 ];
 
