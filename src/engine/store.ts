@@ -377,7 +377,7 @@ export class MemoryStore implements HistoryStore {
 
   async append(events: NewEvent[]): Promise<StoredEvent[]> {
     const out = events.map((e) => ({ ...e, id: this.nextId++ }));
-    this.events.push(...out);
+    for (const e of out) this.events.push(e);
     if (this.events.length > this.maxEvents) this.events.splice(0, this.events.length - this.maxEvents);
     return out.map((e) => ({ ...e }));
   }
