@@ -32,7 +32,7 @@ class FakeCaches {
 const asCaches = (c: FakeCaches) => c as unknown as CacheStorage;
 const tamper = (name: string): Uint8Array => {
   const b = new Uint8Array(readFileSync(join(TINY, name)));
-  b[b.length - 1] ^= 0xff;
+  b[b.length - 1] = b[b.length - 1]! ^ 0xff;
   return b;
 };
 
@@ -102,7 +102,8 @@ describe('loadModel', () => {
     await loadModel(TINY_URL, { fetch: diskFetch(TINY, TINY_URL), caches: asCaches(caches) });
     const cache = caches.caches.get(MODEL_CACHE)!;
     const key = [...cache.entries.keys()].find((k) => k.includes('items.bin'))!;
-    cache.entries.get(key)![3] ^= 0x55;
+    const cached = cache.entries.get(key)!;
+    cached[3] = cached[3]! ^ 0x55;
     const log: string[] = [];
     const m = await loadModel(TINY_URL, { fetch: diskFetch(TINY, TINY_URL, {}, log), caches: asCaches(caches) });
     expect(m.fromCache.items).toBe(false);
@@ -118,7 +119,8 @@ describe('loadModel', () => {
     await loadModel(TINY_URL, { fetch: diskFetch(TINY, TINY_URL), caches: asCaches(caches) });
     const cache = caches.caches.get(MODEL_CACHE)!;
     const key = [...cache.entries.keys()].find((k) => k.includes('model.onnx'))!;
-    cache.entries.get(key)![0] ^= 1;
+    const cached = cache.entries.get(key)!;
+    cached[0] = cached[0]! ^ 1;
     await expect(
       loadModel(TINY_URL, { fetch: diskFetch(TINY, TINY_URL, { 'model.onnx': tamper('model.onnx') }), caches: asCaches(caches) }),
     ).rejects.toBeInstanceOf(ModelIntegrityError);
