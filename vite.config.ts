@@ -17,6 +17,11 @@ for (const [name, file] of [
 export default defineConfig({
   // the onnxruntime-web .wasm/.mjs are served at <base>ort/ (dev) and emitted to dist/ort/ (build)
   plugins: [ortRuntimePlugin()],
+  resolve: {
+    // The build of onnxruntime-web/webgpu that loads its runtime (.mjs + .wasm) from `wasmPaths`
+    // at run time, instead of the "bundle" variant that makes Vite emit its own copy of the wasm.
+    alias: [{ find: /^onnxruntime-web\/webgpu$/, replacement: resolve(root, 'node_modules/onnxruntime-web/dist/ort.webgpu.min.mjs') }],
+  },
   // onnxruntime-web must not be pre-bundled: it locates its runtime files itself (wasmPaths)
   optimizeDeps: { exclude: ['onnxruntime-web'] },
   worker: { format: 'es' },
