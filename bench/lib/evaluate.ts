@@ -83,7 +83,10 @@ export interface EvalReport {
   full: null | { hr1: number; hr10: number; ndcg10: number };
   batch: number;
   leaveLast: boolean;
+  /** wall time of the whole evaluation (loading and verifying the model included) */
   seconds: number;
+  /** of which inside onnxruntime session.run */
+  inferenceSeconds: number;
 }
 
 const MAX_MALFORMED_LISTED = 20;
@@ -190,10 +193,13 @@ export async function evaluate(opts: EvalOptions): Promise<EvalReport> {
   let fullHit1 = 0, fullHit10 = 0, fullNdcg10 = 0;
   const dump: WriteStream | null = opts.dump ? createWriteStream(opts.dump) : null;
   let lastProgress = performance.now();
+  let inferenceMs = 0;
 
   const processBatch = async (batch: MappedRow[]): Promise<void> => {
     const withHistory = batch.filter((r) => r.history.length > 0);
+    const ti = performance.now();
     const flat = withHistory.length ? await scoreBatch(m, withHistory.map((r) => r.history)) : new Float32Array(0);
+    inferenceMs += performance.now() - ti;
     let k = 0;
     for (const r of batch) {
       let s: Float32Array;
@@ -297,6 +303,7 @@ export async function evaluate(opts: EvalOptions): Promise<EvalReport> {
     batch: batchSize,
     leaveLast: opts.leaveLast ?? false,
     seconds: (performance.now() - t0) / 1000,
+    inferenceSeconds: inferenceMs / 1000,
   };
 }
 

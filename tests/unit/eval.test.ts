@@ -111,7 +111,7 @@ describe('eval on the fixture model', () => {
 
   it('gives the same figures for any batch size, with --limit, and with the fp32 model', async () => {
     const data = file('mixed.jsonl', [...candidateLines, ...fullLines]);
-    const strip = (r: EvalReport) => ({ ...r, seconds: 0, batch: 0, modelFile: '', modelSha256: '' });
+    const strip = (r: EvalReport) => ({ ...r, seconds: 0, inferenceSeconds: 0, batch: 0, modelFile: '', modelSha256: '' });
     const a = await evaluate({ model: FIXTURE, data, batch: 256 });
     const b = await evaluate({ model: FIXTURE, data, batch: 2 });
     const f = await evaluate({ model: FIXTURE, data, batch: 3, fp32: true });
