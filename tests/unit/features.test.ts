@@ -56,16 +56,13 @@ describe('itemFeatures', () => {
   });
 
   const models = shippedModels();
-  it.each(models.length ? models : [{ name: '(none shipped yet)', dir: '' }])(
-    'agrees with the test vectors of shipped model $name',
-    ({ dir }) => {
-      if (!dir) return;
-      const m = parseManifest(readJSON(join(dir, 'manifest.json')));
-      if (m.content === null) return;
-      expect(m.content.testVectors.length).toBeGreaterThan(0);
-      for (const tv of m.content.testVectors) {
-        expect(Array.from(itemFeatures(tv, m.content))).toEqual(tv.features);
-      }
-    },
-  );
+  if (models.length === 0) it.skip('no shipped model yet', () => {});
+  it.each(models)('agrees with the test vectors of shipped model $name', ({ dir }) => {
+    const m = parseManifest(readJSON(join(dir, 'manifest.json')));
+    if (m.content === null) return; // a model without content features has no featurisation
+    expect(m.content.testVectors.length).toBeGreaterThan(0);
+    for (const tv of m.content.testVectors) {
+      expect(Array.from(itemFeatures(tv, m.content))).toEqual(tv.features);
+    }
+  });
 });

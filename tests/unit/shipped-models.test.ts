@@ -17,8 +17,9 @@ const BUDGET: Record<string, number> = {
 const models = shippedModels();
 
 describe('shipped models', () => {
-  it('the list of shipped models only holds known names', () => {
-    for (const { name } of models) expect(Object.keys(BUDGET)).toContain(name);
+  if (models.length === 0) it.skip('no shipped model yet', () => {});
+  it.each(models)('$name is a known model with a size budget', ({ name }) => {
+    expect(Object.keys(BUDGET)).toContain(name);
   });
 
   describe.each(models)('$name', ({ name, dir }) => {
