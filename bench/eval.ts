@@ -8,7 +8,7 @@
  * with the figures (see bench/lib/evaluate.ts for the protocols and the unknown-id rules).
  * Exit code 0 on success, 1 on an error (bad model folder, integrity mismatch...), 2 on bad usage.
  */
-import { evaluate, type EvalOptions } from './lib/evaluate.js';
+import { evaluate, type EvalOptions } from './lib/evaluate';
 
 const USAGE = `usage: npm run eval -- --model public/models/<name> --data <file.jsonl> [options]
   --batch N       rows per inference call (default 256)

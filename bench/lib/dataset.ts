@@ -2,7 +2,7 @@
  * Reading evaluation rows in the format of ../shared/datasets/README.md and mapping their ids
  * to model indices through the catalog.
  */
-import type { Catalog } from '../../src/core/catalog.js';
+import type { Catalog } from '../../src/core/catalog';
 
 export type RawId = string | number;
 

@@ -28,12 +28,12 @@ import { createReadStream, createWriteStream, existsSync, readFileSync, type Wri
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import * as ort from 'onnxruntime-node';
-import { Catalog } from '../../src/core/catalog.js';
-import { historyTensorData } from '../../src/core/history.js';
-import { parseManifest, sha256Hex, verifyFile } from '../../src/core/manifest.js';
-import type { ModelManifest } from '../../src/core/manifest-types.js';
-import { hitAt, ndcgAt, rankOf, topK } from '../../src/core/rank.js';
-import { mapRow, parseRow, type MalformedLine, type MappedRow } from './dataset.js';
+import { Catalog } from '../../src/core/catalog';
+import { historyTensorData } from '../../src/core/history';
+import { parseManifest, sha256Hex, verifyFile } from '../../src/core/manifest';
+import type { ModelManifest } from '../../src/core/manifest-types';
+import { hitAt, ndcgAt, rankOf, topK } from '../../src/core/rank';
+import { mapRow, parseRow, type MalformedLine, type MappedRow } from './dataset';
 
 export interface EvalOptions {
   /** model folder with manifest.json */

@@ -2,8 +2,8 @@
  * The item catalog (`catalog.json`, docs/model-format.md) plus items added in the page.
  * Model index i (1..size) ↔ external id; index 0 is the pad id and never an item.
  */
-import { InvalidArgumentError, ModelFormatError } from './errors.js';
-import type { CatalogItem, NewItem } from '../types.js';
+import { InvalidArgumentError, ModelFormatError } from './errors';
+import type { CatalogItem, NewItem } from '../types';
 
 function bad(msg: string): never {
   throw new ModelFormatError(`catalog: ${msg}`);

@@ -3,9 +3,9 @@
  * float32 per-row scales; token_j = q[j,:] * scale[j]. Items added in the page are appended
  * as float32 tokens (from encoder.onnx) and scored the same way: score_j = dot(user, token_j).
  */
-import { InvalidArgumentError, ModelFormatError } from './errors.js';
-import type { ModelManifest } from './manifest-types.js';
-import { topK, type Scored } from './rank.js';
+import { InvalidArgumentError, ModelFormatError } from './errors';
+import type { ModelManifest } from './manifest-types';
+import { topK, type Scored } from './rank';
 
 export type ItemTableSpec = ModelManifest['itemTable'];
 

@@ -2,8 +2,8 @@
  * Parsing and validation of `manifest.json`, and integrity checks of model files
  * (docs/model-format.md). DOM-free: runs in browsers, workers and Node 20.
  */
-import { ModelFormatError, ModelIntegrityError } from './errors.js';
-import type { ContentSpec, FileEntry, ModelManifest, TensorSpec } from './manifest-types.js';
+import { ModelFormatError, ModelIntegrityError } from './errors';
+import type { ContentSpec, FileEntry, ModelManifest, TensorSpec } from './manifest-types';
 
 export const SUPPORTED_FORMAT_VERSION = 1;
 
