@@ -71,7 +71,7 @@ async function main(): Promise<void> {
     const report = await evaluate(opts);
     const c = report.candidates, f = report.full;
     if (c) console.error(`eval: candidates: ${report.candidateRows} rows, HR@1 ${c.hr1_mean.toFixed(4)} ± ${c.hr1_std.toFixed(4)} (${c.sets} sets), NDCG@5 ${c.ndcg5_mean.toFixed(4)}`);
-    if (f) console.error(`eval: full ranking: ${report.fullRows} rows, HR@10 ${f.hr10.toFixed(4)}, NDCG@10 ${f.ndcg10.toFixed(4)}, HR@1 ${f.hr1.toFixed(4)}`);
+    if (f) console.error(`eval: full ranking: ${report.rows} rows${report.candidateRows ? " (also reported for candidate rows)" : ""}, HR@10 ${f.hr10.toFixed(4)}, NDCG@10 ${f.ndcg10.toFixed(4)}, HR@1 ${f.hr1.toFixed(4)}`);
     console.error(`eval: ${report.rows} rows in ${report.seconds.toFixed(1)} s; unknown ids: history ${report.unknown.historyIds}, next ${report.unknown.next}, candidates ${report.unknown.candidateIds}; malformed lines ${report.malformedLines}`);
     process.stdout.write(JSON.stringify(report) + '\n');
   } catch (e) {
