@@ -178,6 +178,7 @@ export async function evaluate(opts: EvalOptions): Promise<EvalReport> {
   const batchSize = Math.max(1, Math.floor(opts.batch ?? 256));
   const limit = opts.limit ?? Infinity;
   const progress = opts.progress ?? (() => {});
+  if (!existsSync(opts.data)) throw new Error(`data file ${opts.data} does not exist`);
   const m = await loadModel(opts.model, opts);
   const width = m.manifest.itemCount + 1;
   const popScores = new Float32Array(width);
