@@ -8,28 +8,71 @@
  *
  * Nothing leaves the page: the model files are fetched from the page's origin (GET), the
  * visitor's history stays in IndexedDB (or memory), inference runs in a Web Worker.
+ * See src/engine/README.md for the behaviour of every call.
  */
-import { InvalidArgumentError } from './core/errors';
-import type { InferenceEngine } from './engine/inference';
+import { BackendError, InvalidArgumentError, LocalrecError } from './core/errors';
+import type { EngineInit, InferenceEngine, RunResult } from './engine/inference';
 import { createWith, Recommender } from './engine/recommender';
 import { openHistoryStore } from './engine/store';
-import type { CreateOptions } from './types';
+import type { Backend, CreateOptions } from './types';
 
 export type { Recommender } from './engine/recommender';
 export * from './core/errors';
 export type * from './types';
 
-/** Where this module expects onnxruntime-web's files when `wasmPaths` is not given: `<page origin>/ort/`. */
-export const DEFAULT_WASM_PATHS = '/ort/';
+/** Where onnxruntime-web's files are expected when `wasmPaths` is not given: `<vite base>ort/` on the page's origin. */
+export const DEFAULT_WASM_PATHS = 'ort/';
 
 async function inPageEngine(): Promise<InferenceEngine> {
   const [{ OrtEngine }, ort] = await Promise.all([import('./engine/inference'), import('onnxruntime-web/webgpu')]);
   return new OrtEngine(ort, 'web');
 }
 
-async function workerEngine(): Promise<InferenceEngine> {
-  const { WorkerEngine } = await import('./engine/worker-client');
-  return new WorkerEngine();
+/**
+ * The worker engine, falling back to in-page inference when the worker itself cannot start
+ * (a Content-Security-Policy without worker-src, a bundler that dropped the worker file...).
+ * Errors about the model (integrity, format) are not retried.
+ */
+class WorkerWithFallback implements InferenceEngine {
+  private inner: InferenceEngine | null = null;
+  get backend(): Backend {
+    return this.inner?.backend ?? 'wasm';
+  }
+  async init(init: EngineInit): Promise<{ backend: Backend; hasEncoder: boolean }> {
+    // the worker takes ownership of the buffers it is sent: keep copies for a possible retry
+    const retry: EngineInit = {
+      ...init,
+      ...(init.model ? { model: init.model.slice() } : {}),
+      ...(init.items ? { items: init.items.slice() } : {}),
+      ...(init.encoder ? { encoder: init.encoder.slice() } : {}),
+    };
+    try {
+      const { WorkerEngine } = await import('./engine/worker-client');
+      this.inner = new WorkerEngine();
+      return await this.inner.init(init);
+    } catch (e) {
+      if (e instanceof LocalrecError && !(e instanceof BackendError)) throw e;
+      await this.inner?.close().catch(() => {});
+      this.inner = await inPageEngine();
+      return this.inner.init(retry);
+    }
+  }
+  private get engine(): InferenceEngine {
+    if (!this.inner) throw new BackendError('the engine is not initialised');
+    return this.inner;
+  }
+  run(history: BigInt64Array, batch: number, length: number): Promise<RunResult> {
+    return this.engine.run(history, batch, length);
+  }
+  encode(features: BigInt64Array, batch: number): Promise<Float32Array> {
+    return this.engine.encode(features, batch);
+  }
+  simulateGpuFailure(mode: 'throw' | 'destroy-device'): Promise<void> {
+    return this.engine.simulateGpuFailure(mode);
+  }
+  async close(): Promise<void> {
+    await this.inner?.close();
+  }
 }
 
 /**
@@ -42,11 +85,11 @@ async function workerEngine(): Promise<InferenceEngine> {
 export async function createRecommender(options: CreateOptions): Promise<Recommender> {
   if (typeof options !== 'object' || options === null) throw new InvalidArgumentError('createRecommender expects an options object');
   const useWorker = options.worker ?? typeof Worker !== 'undefined';
-  const engine = useWorker ? await workerEngine() : await inPageEngine();
+  const engine = useWorker ? new WorkerWithFallback() : await inPageEngine();
   const base = (import.meta.env?.BASE_URL as string | undefined) ?? '/';
   const here = globalThis.location?.href ?? 'http://localhost/';
   // absolute: the worker resolves relative URLs against its own script, not the page
-  const wasmPaths = new URL(options.wasmPaths ?? `${base.replace(/\/$/, '')}${DEFAULT_WASM_PATHS}`, here).href;
+  const wasmPaths = new URL(options.wasmPaths ?? `${base.endsWith('/') ? base : `${base}/`}${DEFAULT_WASM_PATHS}`, here).href;
   const store = openHistoryStore({
     dbName: options.dbName ?? 'localrec',
     ...(options.maxEvents !== undefined ? { maxEvents: options.maxEvents } : {}),

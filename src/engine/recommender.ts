@@ -232,7 +232,17 @@ export class Recommender {
     if (this.cache && this.cache.length > this.maxEvents) this.cache.splice(0, this.cache.length - this.maxEvents);
   }
 
+  /**
+   * The stored history, through a cache kept in step with our own writes. Another tab's writes
+   * invalidate it through BroadcastChannel; as a guard that does not depend on the channel, the
+   * newest stored event id is compared on every read (one small IndexedDB read).
+   */
   private async events(): Promise<StoredEvent[]> {
+    if (this.cache) {
+      const [last] = await this.store.recent(1);
+      const mine = this.cache[this.cache.length - 1];
+      if (last?.id !== mine?.id) this.cache = null;
+    }
     if (!this.cache) this.cache = await this.store.all();
     return this.cache;
   }
