@@ -29,6 +29,8 @@ function copyOrtRuntime(): Plugin {
 }
 
 export default defineConfig({
+  // relative URLs: the worker and chunks load next to localrec.js wherever the shop puts it
+  base: './',
   publicDir: false,
   resolve: {
     // The variant of onnxruntime-web that loads its wasm runtime from `wasmPaths` at run time

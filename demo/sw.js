@@ -1,8 +1,11 @@
 /*
  * Offline support for the demo pages (the store and the embed example): a service worker that
  * precaches the page's built files, including the model, at install. The page list is written in
- * by `demo/postbuild.ts` at build time; `?page=store|embed` picks the list. Navigations go to the
- * network first (so a new build shows up when online) and fall back to the cached page.
+ * by `demo/postbuild.ts` at build time; `?page=store|embed` picks the list. Both register at scope
+ * `/`: a dedicated worker's script (the inference worker) is matched against the scope by its own
+ * URL. Whichever page registered last, files cached for the other page stay and are served too.
+ * Navigations go to the network first (so a new build shows up when online) and fall back to the
+ * cached page.
  * Nothing here is part of the localrec library; a shop uses its own offline strategy.
  */
 const PAGES = /* PRECACHE */ {};
@@ -32,18 +35,19 @@ self.addEventListener('activate', (event) => {
   );
 });
 
+/** This page's cache first, then any demo page's. */
+async function cached(path) {
+  return (await caches.match(path, { cacheName: CACHE })) || (await caches.match(path));
+}
+
 self.addEventListener('fetch', (event) => {
   const req = event.request;
   if (req.method !== 'GET') return;
   const url = new URL(req.url);
   if (url.origin !== self.location.origin) return;
   if (req.mode === 'navigate') {
-    event.respondWith(
-      fetch(req).catch(async () => (await caches.match(url.pathname, { cacheName: CACHE })) || (await caches.match(files.shell, { cacheName: CACHE })) || Response.error()),
-    );
+    event.respondWith(fetch(req).catch(async () => (await cached(url.pathname)) || (await cached(files.shell)) || Response.error()));
     return;
   }
-  event.respondWith(
-    caches.match(url.pathname, { cacheName: CACHE }).then((hit) => hit || fetch(req)),
-  );
+  event.respondWith(cached(url.pathname).then((hit) => hit || fetch(req)));
 });

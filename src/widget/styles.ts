@@ -1,18 +1,13 @@
 /**
- * Shadow-DOM styles of <localrec-recommendations>. `:host { all: initial }` stops the host page's
- * inherited styles (font, colour, line-height...) from leaking in; the shadow root stops these rules
- * from leaking out. Theme through CSS custom properties, or restyle parts with ::part().
+ * Shadow-DOM styles of <localrec-recommendations>. The shadow root keeps these rules from leaking
+ * out; `all: initial` on the inner container stops the host page's inherited styles (font, colour,
+ * line-height, letter-spacing...) from leaking in. Theme through CSS custom properties, or restyle
+ * parts with ::part().
  */
 export const WIDGET_CSS = /* css */ `
 :host {
-  all: initial;
   display: block;
   contain: layout paint;
-  box-sizing: border-box;
-  font-family: var(--localrec-font, system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif);
-  font-size: var(--localrec-font-size, 14px);
-  line-height: 1.35;
-  color: var(--localrec-text, #1c1917);
   --_card-w: var(--localrec-card-width, 148px);
   --_gap: var(--localrec-gap, 14px);
   --_radius: var(--localrec-radius, 10px);
@@ -23,7 +18,16 @@ export const WIDGET_CSS = /* css */ `
 }
 :host([hidden]) { display: none; }
 *, *::before, *::after { box-sizing: border-box; }
-.wrap { display: flex; flex-direction: column; gap: 10px; }
+/* The page's rules can still style the host element itself (e.g. a '* { font-family: ... }' rule), and
+   inherited properties would flow in from there: reset them on the inner container. */
+.wrap {
+  all: initial;
+  display: flex; flex-direction: column; gap: 10px;
+  font-family: var(--localrec-font, system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif);
+  font-size: var(--localrec-font-size, 14px);
+  line-height: 1.35;
+  color: var(--localrec-text, #1c1917);
+}
 .head { display: flex; align-items: baseline; justify-content: space-between; gap: 12px; min-height: 28px; }
 h2 {
   margin: 0; font: inherit; font-size: var(--localrec-heading-size, 19px); font-weight: 650;
