@@ -307,6 +307,8 @@ function dataPage(): HTMLElement[] {
           h('h2', {}, 'Why these recommendations'),
           h('p', { class: 'muted small' }, 'The model mixes a few small expert adapters (iLoRA), weighted per request by a gate computed from your own history. These are the weights behind your current “Next for you” row.'),
           gateBox,
+          h('p', { class: 'muted small model-line' },
+            `Model “${rec.model.name}” · version ${rec.model.modelVersion} · ${rec.model.itemCount.toLocaleString('en')} items · reads your last ${rec.model.maxHistory} steps.`),
           h('div', { class: 'row-btns' }, pauseBtn, exportBtn, eraseBtn),
           confirmBox),
         h('div', { class: 'panel' }, h('h2', {}, 'Your history'), historyBox))),
@@ -406,6 +408,7 @@ async function main(): Promise<void> {
   }
   window.localrec = rec;
   catalog = buildCatalog(rec.items());
+  (document.getElementById('search-input') as HTMLInputElement).placeholder = `Search ${catalog.items.length.toLocaleString('en')} movies…`;
   const nav = document.getElementById('genre-nav')!;
   nav.replaceChildren(
     h('a', { href: '#/genre/all' }, 'All'),

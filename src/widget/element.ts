@@ -55,6 +55,23 @@ function errorMessage(e: unknown): string {
   return String(e);
 }
 
+const articleTitleCache = new WeakMap<object, [string, string][]>();
+/** The catalog's titles written with a trailing article, and how to show them. */
+function articleTitles(rec: Recommender): [string, string][] {
+  let list = articleTitleCache.get(rec);
+  if (!list) {
+    list = [];
+    for (const it of rec.items()) {
+      const nice = displayTitle(it.title);
+      const m = /\s*(\([^)]*\))\s*$/u.exec(it.title);
+      const withYear = m ? `${nice} ${m[1]}` : nice;
+      if (/, (The|A|An|Les|La|Le|L'|Il|Das|Der|Die|El)\b/u.test(it.title) && withYear !== it.title) list.push([it.title, withYear]);
+    }
+    articleTitleCache.set(rec, list);
+  }
+  return list;
+}
+
 export class LocalrecRecommendations extends HTMLElement {
   static observedAttributes = ['k', 'placement', 'item-id', 'exclude', 'heading', 'href-template'];
 
@@ -267,7 +284,7 @@ export class LocalrecRecommendations extends HTMLElement {
       const meta = el('span', 'meta', 'meta');
       meta.textContent = metaLine(item.year, item.genres);
       const reason = el('span', 'reason', 'reason');
-      reason.textContent = item.reason ?? '';
+      reason.textContent = this.#prettyReason(item.reason ?? '');
       card.append(art, t, meta, reason);
       card.setAttribute('aria-label', [title, meta.textContent, item.reason].filter(Boolean).join('. '));
       li.append(card);
@@ -295,6 +312,14 @@ export class LocalrecRecommendations extends HTMLElement {
     this.dataset.source = out.source;
     this.#setState('ready');
     this.dispatchEvent(new CustomEvent('localrec-render', { detail: out, bubbles: true, composed: true }));
+  }
+
+  /** Catalog titles inside a reason, in reading order: 'Usual Suspects, The (1995)' → 'The Usual Suspects (1995)'. */
+  #prettyReason(reason: string): string {
+    if (!reason || !this.#rec) return reason;
+    let out = reason;
+    for (const [raw, nice] of articleTitles(this.#rec)) if (out.includes(raw)) out = out.replaceAll(raw, nice);
+    return out;
   }
 
   #fail(e: unknown): void {
