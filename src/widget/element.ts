@@ -259,13 +259,12 @@ export class LocalrecRecommendations extends HTMLElement {
   #render(out: Rendered): void {
     this.#last = out;
     const template = this.getAttribute('href-template');
-    const lis = out.items.map((item, i) => {
+    const lis = out.items.map((item) => {
       const li = el('li');
       const card = template ? el('a', 'card', 'card') : el('button', 'card', 'card');
       if (card instanceof HTMLAnchorElement) card.href = template!.replaceAll('{id}', encodeURIComponent(item.id));
       else card.type = 'button';
       card.dataset.itemId = item.id;
-      card.tabIndex = i === 0 ? 0 : -1;
       const title = displayTitle(item.title);
       const p = poster(item.id, item.title);
       const art = el('span', 'poster', 'poster');
@@ -340,7 +339,6 @@ export class LocalrecRecommendations extends HTMLElement {
     const cards = this.#cards();
     if (!cards.length) return;
     const idx = Math.max(0, Math.min(cards.length - 1, i));
-    cards.forEach((c, j) => (c.tabIndex = j === idx ? 0 : -1));
     cards[idx]!.focus();
     cards[idx]!.scrollIntoView({ block: 'nearest', inline: 'nearest' });
   }
