@@ -21,7 +21,7 @@ export const ENGINE_URL = `http://127.0.0.1:${ENGINE_PORT}`;
 // Extend these two lists to add a project (e.g. the built demo with `vite preview`).
 const webServer: NonNullable<PlaywrightTestConfig['webServer']> = [
   {
-    command: `npx vite --host 127.0.0.1 --port ${ENGINE_PORT} --strictPort`,
+    command: `LOCALREC_E2E=1 npx vite --host 127.0.0.1 --port ${ENGINE_PORT} --strictPort`,
     url: `${ENGINE_URL}/e2e/harness/engine.html`,
     reuseExistingServer: !process.env.CI,
     timeout: 120_000,

@@ -25,7 +25,9 @@ export default defineConfig({
   // onnxruntime-web must not be pre-bundled: it locates its runtime files itself (wasmPaths)
   optimizeDeps: { exclude: ['onnxruntime-web'] },
   worker: { format: 'es' },
-  server: { host: '127.0.0.1', port: 5173 },
+  // LOCALREC_E2E=1 (the Playwright dev server): no HMR, so edits made while a suite runs
+  // (several engineers share this checkout) never reload a page in the middle of a test
+  server: { host: '127.0.0.1', port: 5173, ...(process.env.LOCALREC_E2E ? { hmr: false, ws: false } : {}) },
   preview: { host: '127.0.0.1', port: 4173 },
   build: {
     target: 'es2022',

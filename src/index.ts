@@ -67,7 +67,7 @@ class WorkerWithFallback implements InferenceEngine {
   encode(features: BigInt64Array, batch: number): Promise<Float32Array> {
     return this.engine.encode(features, batch);
   }
-  simulateGpuFailure(mode: 'throw' | 'destroy-device'): Promise<void> {
+  simulateGpuFailure(mode: 'throw' | 'destroy-device'): Promise<string> {
     return this.engine.simulateGpuFailure(mode);
   }
   async close(): Promise<void> {

@@ -46,13 +46,14 @@ for (const model of [tinyModel(), ...shippedModels()]) {
     const after = await page.evaluate(
       async ({ hs, k }) => {
         const rec = window.recs.webgpu!;
-        await rec.testing.simulateGpuFailure('destroy-device');
+        const how = await rec.testing.simulateGpuFailure('destroy-device');
         const res = await rec.testing.rankHistories(hs.slice(0, 10), k);
         const r = await rec.recommend({ k: 3 });
-        return { ...res, reported: rec.backend, recBackend: r.backend };
+        return { ...res, how, reported: rec.backend, recBackend: r.backend };
       },
       { hs, k: K },
     );
+    test.info().annotations.push({ type: 'gpu-failure', description: after.how });
     expect(after.backend).toBe('wasm');
     expect(after.reported).toBe('wasm');
     expect(after.recBackend).toBe('wasm');

@@ -52,7 +52,7 @@ export interface InferenceEngine {
    * Test hook: make the next GPU run fail as a lost device would ('throw'), or destroy the
    * WebGPU device for real ('destroy-device'). The engine must still answer (on WASM).
    */
-  simulateGpuFailure(mode: 'throw' | 'destroy-device'): Promise<void>;
+  simulateGpuFailure(mode: 'throw' | 'destroy-device'): Promise<string>;
   readonly backend: Backend;
   close(): Promise<void>;
 }
@@ -250,10 +250,11 @@ export class OrtEngine implements InferenceEngine {
     });
   }
 
-  async simulateGpuFailure(mode: 'throw' | 'destroy-device'): Promise<void> {
+  /** Returns what was done: 'next-run-fails', 'device-destroyed' or 'no-device-flagged-lost'. */
+  async simulateGpuFailure(mode: 'throw' | 'destroy-device'): Promise<string> {
     if (mode === 'throw') {
       this.failNext = true;
-      return;
+      return 'next-run-fails';
     }
     const env = this.ort.env as { webgpu?: { device?: Promise<{ destroy(): void; lost?: Promise<unknown> }> } };
     try {
@@ -264,12 +265,13 @@ export class OrtEngine implements InferenceEngine {
         });
         device.destroy();
         this.deviceLost = true;
-        return;
+        return 'device-destroyed';
       }
     } catch {
       // the native WebGPU EP may not expose its device: fall through
     }
     this.deviceLost = true;
+    return 'no-device-flagged-lost';
   }
 
   async close(): Promise<void> {

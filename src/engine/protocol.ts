@@ -30,7 +30,7 @@ export interface WorkerResults {
   init: { backend: Backend; hasEncoder: boolean };
   run: RunResult;
   encode: Float32Array;
-  simulateGpuFailure: null;
+  simulateGpuFailure: string;
   close: null;
 }
 

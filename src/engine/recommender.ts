@@ -577,7 +577,7 @@ export class Recommender {
    */
   readonly testing = {
     /** Make the next WebGPU run fail ('throw') or destroy the device; the engine must answer on WASM. */
-    simulateGpuFailure: (mode: 'throw' | 'destroy-device' = 'throw'): Promise<void> => this.engine.simulateGpuFailure(mode),
+    simulateGpuFailure: (mode: 'throw' | 'destroy-device' = 'throw'): Promise<string> => this.engine.simulateGpuFailure(mode),
     /**
      * Raw model ranking for arbitrary histories (model indices, oldest first), in one batch:
      * the top-k model indices of each row (pad excluded, nothing else excluded).

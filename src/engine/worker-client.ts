@@ -72,8 +72,8 @@ export class WorkerEngine implements InferenceEngine {
     return this.call<'encode'>({ op: 'encode', features, batch });
   }
 
-  async simulateGpuFailure(mode: 'throw' | 'destroy-device'): Promise<void> {
-    await this.call<'simulateGpuFailure'>({ op: 'simulateGpuFailure', mode });
+  simulateGpuFailure(mode: 'throw' | 'destroy-device'): Promise<string> {
+    return this.call<'simulateGpuFailure'>({ op: 'simulateGpuFailure', mode });
   }
 
   async close(): Promise<void> {

@@ -34,8 +34,8 @@ scope.onmessage = async (ev: MessageEvent<WorkerRequest>) => {
         break;
       }
       case 'simulateGpuFailure': {
-        await engine.simulateGpuFailure(req.mode);
-        reply({ id: req.id, op: 'simulateGpuFailure', ok: true, result: null });
+        const result = await engine.simulateGpuFailure(req.mode);
+        reply({ id: req.id, op: 'simulateGpuFailure', ok: true, result });
         break;
       }
       case 'close': {

@@ -179,7 +179,7 @@ describe('OrtEngine backends', () => {
     withGpu({});
     const e = new OrtEngine(fakeOrt(log, { on: false }), 'web');
     await e.init({ ...init, backend: 'auto' });
-    await e.simulateGpuFailure('throw');
+    expect(await e.simulateGpuFailure('throw')).toBe('next-run-fails');
     expect((await e.run(BigInt64Array.from([1n]), 1, 1)).backend).toBe('wasm');
   });
 });

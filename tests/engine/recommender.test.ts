@@ -200,6 +200,32 @@ describe('track', () => {
   });
 });
 
+describe('two tabs', () => {
+  it('see each other\'s events (store guard without a channel; BroadcastChannel notifies subscribers)', async () => {
+    const factory = new IDBFactory();
+    const a = await tinyRecommender({}, { store: await IdbStore.open({ indexedDB: factory }), channel: new BroadcastChannel('lr-test') });
+    const b = await tinyRecommender({}, { store: await IdbStore.open({ indexedDB: factory }), channel: new BroadcastChannel('lr-test') });
+    expect((await b.recommend()).source).toBe('popularity');
+    const remote = new Promise<string>((resolve) => b.subscribe((c) => c.remote && resolve(c.kind)));
+    await a.track({ type: 'view', itemId: id(8) });
+    expect(await remote).toBe('track');
+    const r = await b.recommend({ k: 1 });
+    expect(r.items[0]!.id).toBe(id(9));
+    // without any notification (no channel), the newest-event guard still catches the change
+    const c = await tinyRecommender({}, { store: await IdbStore.open({ indexedDB: factory }), channel: null });
+    expect((await c.recommend({ k: 1 })).items[0]!.id).toBe(id(9));
+    await a.track({ type: 'view', itemId: id(20) });
+    expect((await c.recommend({ k: 1 })).items[0]!.id).toBe(id(21));
+    const erased = new Promise<string>((resolve) => b.subscribe((x) => x.kind === 'erase' && resolve(x.kind)));
+    await a.erase();
+    expect(await erased).toBe('erase');
+    expect((await c.recommend()).source).toBe('popularity');
+    a.close();
+    b.close();
+    c.close();
+  });
+});
+
 describe('items added in the page', () => {
   it('get encoder tokens, can be recommended and found by similar, and survive a reload', async () => {
     const factory = new IDBFactory();
