@@ -380,6 +380,7 @@ function route(): void {
     nodes = homePage();
   }
   document.title = title;
+  if (parts[0] !== 'search') (document.getElementById('search-input') as HTMLInputElement).value = '';
   app.replaceChildren(...nodes);
   document.querySelectorAll<HTMLAnchorElement>('#genre-nav a, .top-nav a').forEach((a) => {
     a.toggleAttribute('aria-current', a.getAttribute('href') === `#/${path}`);

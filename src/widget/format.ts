@@ -56,8 +56,16 @@ export function poster(id: string, title: string): PosterStyle {
   const hue2 = (hue + 25 + ((h >>> 9) % 70)) % 360;
   const angle = 120 + ((h >>> 17) % 120);
   const light = 30 + ((h >>> 5) % 14);
+  // one of a few quiet textures, so neighbouring posters read as different pictures
+  const textures = [
+    `repeating-linear-gradient(${angle + 90}deg, rgba(255,255,255,0.07) 0 2px, transparent 2px 14px)`,
+    `radial-gradient(circle at 80% 85%, rgba(255,255,255,0.16) 0 18%, transparent 18.5% 30%, rgba(255,255,255,0.1) 30.5% 34%, transparent 34.5%)`,
+    `linear-gradient(${angle - 60}deg, transparent 0 55%, rgba(0,0,0,0.16) 55% 100%)`,
+    `radial-gradient(circle at 25% 75%, rgba(255,255,255,0.12) 0 1.5px, transparent 2px) 0 0 / 12px 12px`,
+  ];
   const background =
     `radial-gradient(120% 80% at 15% 10%, hsla(${hue2}, 80%, 75%, 0.45), transparent 60%), ` +
+    `${textures[(h >>> 23) % textures.length]}, ` +
     `linear-gradient(${angle}deg, hsl(${hue}, 55%, ${light}%), hsl(${hue2}, 60%, ${light + 18}%))`;
   return { background, ink: 'rgba(255,255,255,0.92)', initials: initials(title) };
 }
