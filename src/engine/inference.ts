@@ -114,7 +114,10 @@ export class OrtEngine implements InferenceEngine {
       this.session = await this.createSession(target);
       this.current = target;
     } catch (e) {
-      if (target !== 'webgpu' || init.backend === 'webgpu') throw wrapCreateError(e);
+      if (target === 'webgpu' && init.backend === 'webgpu') {
+        throw new BackendError(`backend "webgpu" was requested but its session could not be created: ${errMsg(e)}`, { cause: e });
+      }
+      if (target !== 'webgpu') throw wrapCreateError(e);
       this.session = await this.createSession('wasm').catch((e2: unknown) => {
         throw wrapCreateError(e2);
       });

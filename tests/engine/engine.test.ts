@@ -94,7 +94,7 @@ describe('WorkerEngine', () => {
 });
 
 /** A fake onnxruntime-web: WebGPU sessions fail on demand, records the providers of each session. */
-function fakeOrt(log: string[][], failGpu: { on: boolean }): typeof Ort {
+function fakeOrt(log: string[][], failGpu: { on: boolean; create?: boolean }): typeof Ort {
   class Tensor {
     constructor(
       public type: string,
@@ -110,6 +110,7 @@ function fakeOrt(log: string[][], failGpu: { on: boolean }): typeof Ort {
       create: async (_m: unknown, opts: { executionProviders: string[] }) => {
         const eps = [...opts.executionProviders];
         log.push(eps);
+        if (eps[0] === 'webgpu' && failGpu.create) throw new Error('no WebGPU device could be created');
         return {
           inputNames: ['history', 'gate_bias'],
           outputNames: ['scores', 'user', 'gate'],
@@ -172,6 +173,16 @@ describe('OrtEngine backends', () => {
     expect(after.scores[1]).toBe(1);
     expect(log.at(-1)).toEqual(['wasm']);
     expect(e.backend).toBe('wasm');
+  });
+
+  it('auto: a WebGPU session that cannot be created falls back to WASM; forced webgpu reports it', async () => {
+    const log: string[][] = [];
+    withGpu({});
+    const e = new OrtEngine(fakeOrt(log, { on: false, create: true }), 'web');
+    expect((await e.init({ ...init, backend: 'auto' })).backend).toBe('wasm');
+    expect(log).toEqual([['webgpu', 'wasm'], ['wasm']]);
+    const forced = new OrtEngine(fakeOrt(log, { on: false, create: true }), 'web');
+    await expect(forced.init({ ...init, backend: 'webgpu' })).rejects.toBeInstanceOf(errors.BackendError);
   });
 
   it('the simulateGpuFailure hook triggers the same fallback', async () => {
