@@ -10,7 +10,7 @@ async function open(page: Page): Promise<void> {
   await page.waitForFunction(() => document.getElementById('status')?.textContent === 'ready');
 }
 
-test('history survives a reload', async ({ page }) => {
+test('history survives a reload (and in-page inference answers like the worker)', async ({ page }) => {
   await open(page);
   const before = await page.evaluate(
     async ({ url, items }) => {
@@ -29,7 +29,8 @@ test('history survives a reload', async ({ page }) => {
   await page.waitForFunction(() => document.getElementById('status')?.textContent === 'ready');
   const after = await page.evaluate(
     async ({ url }) => {
-      const rec = await window.lr.createRecommender({ model: url, backend: 'wasm' });
+      // in-page inference this time (worker: false): the same engine behind the same interface
+      const rec = await window.lr.createRecommender({ model: url, backend: 'wasm', worker: false });
       const h = await rec.history();
       const r = await rec.recommend({ k: 5 });
       rec.close();
