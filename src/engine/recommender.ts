@@ -234,11 +234,11 @@ export class Recommender {
 
   /**
    * The stored history, through a cache kept in step with our own writes. Another tab's writes
-   * invalidate it through BroadcastChannel; as a guard that does not depend on the channel, the
-   * newest stored event id is compared on every read (one small IndexedDB read).
+   * invalidate it through BroadcastChannel; where there is no channel, the newest stored event id
+   * is compared on every read instead (one small IndexedDB read, a few ms).
    */
   private async events(): Promise<StoredEvent[]> {
-    if (this.cache) {
+    if (this.cache && !this.channel) {
       const [last] = await this.store.recent(1);
       const mine = this.cache[this.cache.length - 1];
       if (last?.id !== mine?.id) this.cache = null;

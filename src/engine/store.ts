@@ -311,14 +311,15 @@ export class IdbStore implements HistoryStore {
   async recent(n: number): Promise<StoredEvent[]> {
     if (n <= 0) return [];
     return this.withDb(async (db) => {
+      // readonly: no need to wait for the transaction to complete
       const tx = db.transaction('events', 'readonly');
       const out: StoredEvent[] = [];
       let cursor = await tx.store.openCursor(null, 'prev');
-      while (cursor && out.length < n) {
+      while (cursor) {
         out.push(cursor.value);
+        if (out.length >= n) break;
         cursor = await cursor.continue();
       }
-      await tx.done;
       return out.reverse();
     });
   }
