@@ -157,7 +157,11 @@ export class LocalrecRecommendations extends HTMLElement {
         this.#unsubscribe = rec.subscribe(() => this.refresh());
         this.refresh();
       },
-      (e: unknown) => this.#fail(e),
+      (e: unknown) => {
+        this.#unProgress?.();
+        this.#unProgress = null;
+        this.#fail(e);
+      },
     );
   }
 
