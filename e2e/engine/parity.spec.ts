@@ -54,6 +54,8 @@ for (const model of [tinyModel(), ...shippedModels()]) {
       { hs, k: K },
     );
     test.info().annotations.push({ type: 'gpu-failure', description: after.how });
+    // a real GPUDevice was destroyed and its `lost` promise signalled (not just a flag)
+    expect(after.how).toBe('device-destroyed');
     expect(after.backend).toBe('wasm');
     expect(after.reported).toBe('wasm');
     expect(after.recBackend).toBe('wasm');

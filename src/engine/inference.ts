@@ -123,6 +123,7 @@ export class OrtEngine implements InferenceEngine {
       });
       this.current = 'wasm';
     }
+    if (this.current === 'webgpu') this.watchDevice();
     this.checkIo(this.session, init.manifest);
     if (init.encoder || init.encoderPath) {
       // the encoder runs once per addItems batch: WASM (or node) is plenty and avoids GPU setup
@@ -133,6 +134,21 @@ export class OrtEngine implements InferenceEngine {
       );
     }
     return { backend: this.current, hasEncoder: this.encoderSession !== null };
+  }
+
+  /** A lost GPU device (driver reset, destroy()) marks the session dead: the next run goes to WASM. */
+  private watchDevice(): void {
+    try {
+      const env = this.ort.env as { webgpu?: { device?: Promise<{ lost?: Promise<unknown> }> } };
+      void Promise.resolve(env.webgpu?.device)
+        .then((device) => device?.lost)
+        .then((info) => {
+          if (info !== undefined) this.deviceLost = true;
+        })
+        .catch(() => {});
+    } catch {
+      // no device exposed: a failing run still triggers the fallback
+    }
   }
 
   private checkIo(session: Ort.InferenceSession, m: ModelManifest): void {
@@ -263,12 +279,10 @@ export class OrtEngine implements InferenceEngine {
     try {
       const device = await env.webgpu?.device;
       if (device) {
-        void device.lost?.then(() => {
-          this.deviceLost = true;
-        });
+        // a real loss: destroy the device and let the `lost` promise (watchDevice) mark it
         device.destroy();
-        this.deviceLost = true;
-        return 'device-destroyed';
+        await Promise.race([device.lost, new Promise((r) => setTimeout(r, 2000))]);
+        return this.deviceLost ? 'device-destroyed' : 'device-destroyed-lost-not-signalled';
       }
     } catch {
       // the native WebGPU EP may not expose its device: fall through
