@@ -81,27 +81,6 @@ test('no CSS leaks between the host page and the widget; theming through custom 
   expect(await page.evaluate(() => document.adoptedStyleSheets.length + document.styleSheets.length)).toBe(1);
 });
 
-test('placeholder while the model loads, with progress, and no layout shift', async ({ page }) => {
-  let release!: () => void;
-  const held = new Promise<void>((r) => (release = r));
-  await page.route('**/models/movielens/items.bin', async (route) => {
-    await held;
-    await route.continue();
-  });
-  await page.goto('/embed.html');
-  const widget = page.locator('#for-you');
-  await expect(widget).toHaveAttribute('data-state', 'loading');
-  await expect(page.locator('#for-you .bar[role="progressbar"]')).toBeVisible();
-  const below = page.locator('h2', { hasText: 'Your privacy' });
-  const loading = { widget: (await widget.boundingBox())!, below: (await below.boundingBox())! };
-  release();
-  await readyRow(page, '#for-you');
-  await readyRow(page, '#similar');
-  const ready = { widget: (await widget.boundingBox())!, below: (await below.boundingBox())! };
-  expect(ready.widget.height).toBe(loading.widget.height);
-  expect(ready.below.y).toBe(loading.below.y);
-});
-
 test('embedded journey: views, reload, erase and pause — offline after the first load', async ({ page, context }) => {
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(e.message));
@@ -163,4 +142,55 @@ test('embedded journey: views, reload, erase and pause — offline after the fir
 
   expect(await page.evaluate(() => navigator.onLine)).toBe(false);
   expect(errors).toEqual([]);
+});
+
+// These tests hold back or break model files with page.route, which does not see requests the
+// demo's service worker answers: keep the service worker out of them.
+test.describe('model files controlled by the test', () => {
+  test.use({ serviceWorkers: 'block' });
+
+  test('placeholder while the model loads, with progress, and no layout shift', async ({ page }) => {
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    let intercepted = false;
+    await page.route('**/models/movielens/items.bin', async (route) => {
+      intercepted = true;
+      await held;
+      await route.continue();
+    });
+    await page.goto('/embed.html');
+    await expect.poll(() => intercepted).toBe(true);
+    const widget = page.locator('#for-you');
+    await expect(widget).toHaveAttribute('data-state', 'loading');
+    await expect(page.locator('#for-you .bar[role="progressbar"]')).toBeVisible();
+    const below = page.locator('h2', { hasText: 'Your privacy' });
+    const loading = { widget: (await widget.boundingBox())!, below: (await below.boundingBox())! };
+    release();
+    await readyRow(page, '#for-you');
+    await readyRow(page, '#similar');
+    const ready = { widget: (await widget.boundingBox())!, below: (await below.boundingBox())! };
+    expect(ready.widget.height).toBe(loading.widget.height);
+    expect(ready.below.y).toBe(loading.below.y);
+  });
+
+  test('a broken model file: the widget reports an error in place, the shop page keeps working', async ({ page }) => {
+    await page.route('**/models/movielens/items.bin', (route) => route.fulfill({ status: 200, body: 'not the item table' }));
+    const errors: unknown[] = [];
+    await page.exposeFunction('reportLocalrecError', (code: string) => errors.push(code));
+    await page.addInitScript(() => {
+      document.addEventListener('localrec-error', (e) => {
+        const err = (e as CustomEvent<{ error: { code?: string } }>).detail.error;
+        (window as unknown as { reportLocalrecError: (c: string) => void }).reportLocalrecError(err?.code ?? 'none');
+      });
+    });
+    await page.goto('/embed.html');
+    const widget = page.locator('#for-you');
+    const box = (await widget.boundingBox())!;
+    await expect(widget).toHaveAttribute('data-state', 'error');
+    await expect(page.locator('#for-you .status')).toHaveText(/Recommendations unavailable/);
+    await expect.poll(() => errors).toContain('model-integrity');
+    expect((await widget.boundingBox())!.height).toBe(box.height);
+    await page.locator('button[data-cart="49"]').click();
+    await expect(page.locator('#shop-log')).toHaveText('Added to cart');
+  });
 });

@@ -4,7 +4,7 @@
  * No globals: everything lives in this module's scope.
  */
 import { createRecommender } from '../index';
-import type { BackendChoice, LoadProgress, TrackEvent } from '../types';
+import type { BackendChoice, LoadProgress, StoredEvent, TrackEvent } from '../types';
 
 export type Recommender = Awaited<ReturnType<typeof createRecommender>>;
 
@@ -87,8 +87,22 @@ export function onProgress(listener: (p: LoadProgress) => void): () => void {
   return () => progressListeners.delete(listener);
 }
 
-/** Record a shop event ('view', 'add_to_cart', 'purchase', ...) for the visitor, on the device. */
-export async function track(event: TrackEvent): Promise<void> {
-  const rec = await getRecommender();
-  await rec.track(event);
+let warned = false;
+
+/**
+ * Record a shop event ('view', 'add_to_cart', 'purchase', ...) for the visitor, on the device.
+ * Resolves to the stored event, or null while tracking is paused. Best effort towards the shop: if
+ * the recommender could not start (model missing, broken...), it resolves to null (with one console
+ * warning) instead of breaking the shop's own handler. Malformed events and unknown ids reject.
+ */
+export async function track(event: TrackEvent): Promise<StoredEvent | null> {
+  let rec: Recommender;
+  try {
+    rec = await getRecommender();
+  } catch (e) {
+    if (!warned) console.warn('localrec: the recommender is unavailable; events are not recorded', e);
+    warned = true;
+    return null;
+  }
+  return rec.track(event);
 }
