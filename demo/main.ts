@@ -146,7 +146,7 @@ function genrePage(g: string): HTMLElement[] {
 
 function searchPage(q: string): HTMLElement[] {
   const input = document.getElementById('search-input') as HTMLInputElement;
-  if (input.value !== q) input.value = q;
+  if (input.value.trim() !== q) input.value = q;
   const items = catalog.search(q);
   return listPage(q ? `Results for “${q}”` : 'Search', `${items.length} ${items.length === 1 ? 'movie' : 'movies'}`, items, false);
 }
@@ -414,10 +414,22 @@ async function main(): Promise<void> {
   nav.replaceChildren(
     h('a', { href: '#/genre/all' }, 'All'),
     ...catalog.genres.map((g) => h('a', { href: `#/genre/${encodeURIComponent(g.name)}` }, g.name)));
+  const searchInput = document.getElementById('search-input') as HTMLInputElement;
+  const search = (replace: boolean) => {
+    const q = searchInput.value.trim();
+    const target = `#/search?q=${encodeURIComponent(q)}`;
+    if (replace && location.hash.startsWith('#/search')) location.replace(target);
+    else location.hash = target;
+  };
+  let typing: ReturnType<typeof setTimeout> | undefined;
+  searchInput.addEventListener('input', () => {
+    clearTimeout(typing);
+    if (searchInput.value.trim().length >= 2) typing = setTimeout(() => search(true), 250);
+  });
   document.getElementById('search-form')!.addEventListener('submit', (e) => {
     e.preventDefault();
-    const q = (document.getElementById('search-input') as HTMLInputElement).value.trim();
-    location.hash = `#/search?q=${encodeURIComponent(q)}`;
+    clearTimeout(typing);
+    search(false);
   });
   cart.subscribe(syncCartCount);
   syncCartCount();

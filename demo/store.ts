@@ -16,18 +16,23 @@ export function buildCatalog(items: CatalogItem[]): Catalog {
   for (const it of items) for (const g of it.genres) if (g && g !== 'unknown') counts.set(g, (counts.get(g) ?? 0) + 1);
   const genres = [...counts.entries()].map(([name, count]) => ({ name, count })).sort((a, b) => b.count - a.count);
   const norm = (s: string) => s.normalize('NFKD').replace(/\p{M}/gu, '').toLowerCase();
-  const keys = new Map(items.map((it) => [it.id, norm(`${displayTitle(it.title)} ${it.title}`)]));
+  const split = (s: string) => norm(s).split(/[^\p{L}\p{N}]+/u).filter(Boolean);
+  const keys = new Map(items.map((it) => [it.id, { words: split(it.title), shown: norm(displayTitle(it.title)) }]));
   return {
     items,
     byId,
     genres,
+    /** Titles whose words start with every word of the query; titles starting with the query first. */
     search(q) {
-      const words = norm(q).split(/\s+/).filter(Boolean);
+      const words = split(q);
       if (!words.length) return [];
-      return items.filter((it) => {
+      const whole = norm(q).trim();
+      const hits = items.filter((it) => {
         const k = keys.get(it.id)!;
-        return words.every((w) => k.includes(w));
+        return words.every((w) => k.words.some((tw) => tw.startsWith(w)));
       });
+      const first = hits.filter((it) => keys.get(it.id)!.shown.startsWith(whole));
+      return [...first, ...hits.filter((it) => !first.includes(it))];
     },
     inGenre(g) {
       return items.filter((it) => it.genres.includes(g));

@@ -140,3 +140,29 @@ test('recommendation cards are keyboard accessible', async ({ page }) => {
   await page.keyboard.press('Enter');
   await expect(page.locator(`article.movie[data-item-id="${second}"]`)).toBeVisible();
 });
+
+test('search by title words and browse a genre', async ({ page }) => {
+  await page.goto('/');
+  await readyRow(page, '#next-for-you');
+  await page.locator('#search-input').fill('star wars');
+  await page.locator('#search-input').press('Enter');
+  await expect(page.locator('h1')).toHaveText('Results for “star wars”');
+  const hits = page.locator('.grid .movie-card');
+  await expect(hits.first()).toHaveAttribute('data-item-id', '49');
+  // word prefixes, not substrings: "star" does not find "Bastard Out of Carolina"
+  await page.locator('#search-input').fill('star');
+  await page.locator('#search-input').press('Enter');
+  await expect(page.locator('h1')).toHaveText('Results for “star”');
+  const titles = await hits.locator('.title').allTextContents();
+  expect(titles.length).toBeGreaterThan(5);
+  for (const t of titles) expect(t.toLowerCase()).toMatch(/(^|[^\p{L}\p{N}])star/u);
+
+  await page.locator('#genre-nav a', { hasText: 'Film-Noir' }).click();
+  await expect(page.locator('h1')).toHaveText('Film-Noir');
+  const count = Number((await page.locator('.page-head p').textContent())!.split(' ')[0]);
+  expect(count).toBeGreaterThan(0);
+  await expect(hits).toHaveCount(Math.min(count, 48));
+  const ids = await hits.evaluateAll((els) => els.map((e) => (e as HTMLElement).dataset.itemId!));
+  const genres = await page.evaluate((list) => list.map((id) => window.localrec!.item(id).genres), ids);
+  for (const g of genres) expect(g).toContain('Film-Noir');
+});
