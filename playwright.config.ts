@@ -15,7 +15,9 @@ export const chromium = {
 };
 
 /** The engine specs run against the vite dev server (harness pages under e2e/harness/). */
-export const ENGINE_PORT = 5199;
+// LOCALREC_ENGINE_PORT: a private port, so a run never reuses (and loses) a server another run
+// started in the same checkout
+export const ENGINE_PORT = Number(process.env.LOCALREC_ENGINE_PORT ?? 5199);
 export const ENGINE_URL = `http://127.0.0.1:${ENGINE_PORT}`;
 
 // Extend these two lists to add a project (e.g. the built demo with `vite preview`).
