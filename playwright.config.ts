@@ -33,7 +33,8 @@ const webServer: NonNullable<PlaywrightTestConfig['webServer']> = [
 ];
 
 /** The demo specs run against the *built* store and embed page (`npm run build`, then `vite preview`). */
-export const DEMO_PORT = 4318;
+// LOCALREC_DEMO_PORT: a private port, like LOCALREC_ENGINE_PORT (the build itself still goes to dist/)
+export const DEMO_PORT = Number(process.env.LOCALREC_DEMO_PORT ?? 4318);
 export const DEMO_URL = `http://127.0.0.1:${DEMO_PORT}`;
 webServer.push({
   command: `nice -n 10 npm run build && npx vite preview --host 127.0.0.1 --port ${DEMO_PORT} --strictPort`,
