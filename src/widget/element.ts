@@ -24,7 +24,8 @@ const HEADINGS: Record<Placement, string> = {
   cart: 'Goes well with your cart',
 };
 
-interface Rendered {
+/** What a row shows: `localrec-render` event detail and `element.result`. */
+export interface Rendered {
   items: RecommendedItem[];
   source: string;
   gate: number[];

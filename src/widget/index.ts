@@ -13,7 +13,7 @@ import { defineElements } from './element';
 
 export * from '../index';
 export { configure, getRecommender, track, onProgress, type WidgetConfig, type Recommender } from './api';
-export { LocalrecRecommendations, defineElements } from './element';
+export { LocalrecRecommendations, defineElements, type Rendered as RecommendationsRow } from './element';
 export { displayTitle, metaLine, poster, initials } from './format';
 
 defineElements();
