@@ -27,7 +27,10 @@ export interface CreateOptions {
   /** Base URL of the model folder (with manifest.json), e.g. '/models/movielens/'. */
   model: string;
   backend?: BackendChoice;
-  /** Where onnxruntime-web's .wasm/.mjs files are served from (page origin). */
+  /**
+   * Where onnxruntime-web's .wasm/.mjs files are served from (page origin). Default
+   * `${import.meta.env.BASE_URL}ort/`, where vite.config.ts's ortRuntimePlugin serves them.
+   */
   wasmPaths?: string;
   /** Run inference in a Web Worker (default true in browsers). */
   worker?: boolean;
@@ -69,6 +72,10 @@ export interface RecommendedItem extends CatalogItem {
 }
 
 export interface RecommendOptions {
+  /**
+   * How many (default 10). A positive integer, else InvalidArgumentError (0, negative, NaN,
+   * 2.5, Infinity); more than the eligible items returns all of them (1e9 is fine).
+   */
   k?: number;
   /** ids never to return */
   exclude?: string[];
