@@ -646,7 +646,6 @@ export function checkCreateOptions(opts: unknown): CreateOptions {
 export async function createWith(options: CreateOptions, deps: RecommenderDeps): Promise<Recommender> {
   const opts = checkCreateOptions(options);
   const storePromise = Promise.resolve(deps.store);
-  let engineStarted = false;
   try {
     const loaded =
       deps.loaded ??
@@ -667,7 +666,6 @@ export async function createWith(options: CreateOptions, deps: RecommenderDeps):
       ...(opts.wasmPaths ? { wasmPaths: opts.wasmPaths } : {}),
       ...deps.engineInit,
     };
-    engineStarted = true;
     const [engineInfo, store] = await Promise.all([deps.engine.init(init), storePromise]);
     const paused = (await store.getMeta<boolean>('paused').catch(() => undefined)) === true;
     let channel: BroadcastChannel | null = null;
@@ -687,8 +685,8 @@ export async function createWith(options: CreateOptions, deps: RecommenderDeps):
     await rec.restoreItems();
     return rec;
   } catch (e) {
-    if (engineStarted) void deps.engine.close().catch(() => {});
-    else void deps.engine.close().catch(() => {});
+    // nothing half-open stays behind: the worker is terminated, the database connection closed
+    void deps.engine.close().catch(() => {});
     void storePromise.then((s) => s.close()).catch(() => {});
     throw e;
   }
