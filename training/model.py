@@ -192,11 +192,18 @@ class Recommender(nn.Module):
         user = h[:, -1]
         return user @ table.T, user, gate[:, -1]
 
-    def loss(self, x: torch.Tensor, y: torch.Tensor, id_keep: torch.Tensor | None = None):
-        """Full-softmax cross-entropy over the catalogue at every non-pad target position."""
+    def loss(self, x: torch.Tensor, y: torch.Tensor, id_keep: torch.Tensor | None = None, negatives: int = 0):
+        """Cross-entropy at every non-pad target position: over the full catalogue, or (negatives > 0)
+        over the target and `negatives` uniformly drawn items shared by the batch (hits of the target masked)."""
         table = self.token_table(id_keep)
         h, _ = self.encode(x, table)
         sel = y != 0
-        logits = h[sel] @ table.T
-        logits[:, 0] = NEG
-        return F.cross_entropy(logits, y[sel])
+        h, t = h[sel], y[sel]
+        if negatives <= 0:
+            logits = h @ table.T
+            logits[:, 0] = NEG
+            return F.cross_entropy(logits, t)
+        neg = torch.randint(1, self.cfg.n_items + 1, (negatives,))
+        pos = (h * table[t]).sum(-1, keepdim=True)
+        nl = (h @ table[neg].T).masked_fill(neg[None, :] == t[:, None], NEG)
+        return F.cross_entropy(torch.cat([pos, nl], 1), torch.zeros(len(t), dtype=torch.long))

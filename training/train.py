@@ -60,6 +60,7 @@ def parse_args(argv):
     ap.add_argument("--lr", type=float)
     ap.add_argument("--weight-decay", type=float, default=0.01)
     ap.add_argument("--batch", type=int, default=128)
+    ap.add_argument("--negatives", type=int, default=0, help="sampled softmax with this many shared uniform negatives (0 = full softmax)")
     ap.add_argument("--short-frac", type=float, help="share of windows with a random length of 2..11")
     ap.add_argument("--windows", type=float, help="windows per user per epoch, per max-len items of the sequence")
     ap.add_argument("--eval-every", type=int, default=5)
@@ -217,7 +218,7 @@ def train(a, log=print) -> tuple[Recommender, Dataset, dict]:
                 keep = None
                 if use_content and a.id_dropout > 0:
                     keep = (torch.rand(ds.n_items + 1) >= a.id_dropout).float()
-                loss = model.loss(x, y, keep)
+                loss = model.loss(x, y, keep, a.negatives)
                 opt.zero_grad(set_to_none=True)
                 loss.backward()
                 torch.nn.utils.clip_grad_norm_(params, 1.0)
