@@ -114,11 +114,31 @@ function homePage(): HTMLElement[] {
       h('div', { class: 'hero-art', 'aria-hidden': 'true' },
         ...[49, 55, 97, 126, 171].map((i) => catalog.items[i]).filter((x): x is CatalogItem => !!x).map((it) => posterEl(it, 'hero-poster')))),
     h('section', { class: 'band' }, widget({ id: 'next-for-you', placement: 'home', k: 10, heading: 'Next for you' })),
+    recentlyViewed(),
     h('section', { class: 'band' }, h('h2', { class: 'section-title' }, 'Browse by genre'), genreTiles()),
     h('section', { class: 'band' },
       h('div', { class: 'section-head' }, h('h2', { class: 'section-title' }, 'Latest releases'), h('a', { href: '#/genre/all' }, 'All movies →')),
       h('ul', { class: 'grid', 'aria-label': 'Latest releases' }, releases.map(movieCard))),
   ];
+}
+
+/** The visitor's last few distinct movies, from the on-device history (hidden when empty). */
+function recentlyViewed(): HTMLElement {
+  const list = h('ul', { class: 'grid recent', 'aria-label': 'Recently viewed' });
+  const section = h('section', { class: 'band', id: 'recently-viewed', hidden: true },
+    h('div', { class: 'section-head' }, h('h2', { class: 'section-title' }, 'Recently viewed'), h('a', { href: '#/data' }, 'Your data →')),
+    list);
+  void rec.history().then((events) => {
+    const seen: CatalogItem[] = [];
+    for (const e of [...events].reverse()) {
+      const it = catalog.byId.get(e.itemId);
+      if (it && !seen.includes(it)) seen.push(it);
+      if (seen.length === 8) break;
+    }
+    list.replaceChildren(...seen.map(movieCard));
+    section.hidden = seen.length === 0;
+  });
+  return section;
 }
 
 function listPage(title: string, subtitle: string, items: CatalogItem[], sortable = true): HTMLElement[] {
