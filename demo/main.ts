@@ -291,7 +291,7 @@ function dataPage(): HTMLElement[] {
   eraseBtn.addEventListener('click', () => {
     confirmBox.hidden = false;
     confirmBox.replaceChildren(
-      h('p', {}, 'Erase your whole history and everything localrec stored in this browser? This cannot be undone.'),
+      h('p', {}, 'Erase your whole history from this browser? Recommendations go back to popular picks. This cannot be undone.'),
       h('div', { class: 'row-btns' },
         h('button', { class: 'btn danger', type: 'button', id: 'erase-confirm', onclick: async () => {
           await rec.erase();
