@@ -26,9 +26,9 @@ from .features import featurise_catalog
 from .model import ModelConfig, Recommender
 
 DEFAULTS = {  # per dataset, chosen on validation data (docs/benchmarks.md)
-    "movielens": dict(epochs=60, buckets=4096, dropout=0.3, lr=2e-3, short_frac=0.3, windows=2.0),
-    "lastfm": dict(epochs=60, buckets=8192, dropout=0.3, lr=2e-3, short_frac=0.3, windows=2.0),
-    "beauty": dict(epochs=30, buckets=0, dropout=0.3, lr=2e-3, short_frac=0.0, windows=1.0),
+    "movielens": dict(epochs=15, batch=128, buckets=4096, dropout=0.3, lr=2e-3, short_frac=0.3, windows=2.0, negatives=0),
+    "lastfm": dict(epochs=30, batch=64, buckets=8192, dropout=0.3, lr=2e-3, short_frac=0.3, windows=2.0, negatives=0),
+    "beauty": dict(epochs=15, batch=256, buckets=0, dropout=0.3, lr=2e-3, short_frac=0.0, windows=1.0, negatives=8192),
 }
 
 
@@ -59,8 +59,8 @@ def parse_args(argv):
     ap.add_argument("--id-dropout", type=float, default=0.1)
     ap.add_argument("--lr", type=float)
     ap.add_argument("--weight-decay", type=float, default=0.01)
-    ap.add_argument("--batch", type=int, default=128)
-    ap.add_argument("--negatives", type=int, default=0, help="sampled softmax with this many shared uniform negatives (0 = full softmax)")
+    ap.add_argument("--batch", type=int)
+    ap.add_argument("--negatives", type=int, help="sampled softmax with this many shared uniform negatives (0 = full softmax)")
     ap.add_argument("--short-frac", type=float, help="share of windows with a random length of 2..11")
     ap.add_argument("--windows", type=float, help="windows per user per epoch, per max-len items of the sequence")
     ap.add_argument("--eval-every", type=int, default=5)
@@ -288,6 +288,7 @@ def main(argv=None):
     log_path = Path(a.log) if a.log else REPO / "training" / "runs" / f"{a.dataset}-{a.variant}-{int(time.time())}.json"
     log_path.parent.mkdir(parents=True, exist_ok=True)
     log_path.write_text(json.dumps(info, indent=1, default=str))
+    torch.save({"config": model.cfg.to_dict(), "state": model.state_dict(), "args": vars(a)}, log_path.with_suffix(".pt"))
     print(f"log: {log_path}")
     return model, ds, info
 
