@@ -8,7 +8,7 @@
  * A benchmark, not a test: nothing here asserts a time.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
@@ -18,6 +18,7 @@ import { chromium as launchOptions } from '../playwright.config';
 import { historyTensorData } from '../src/core/history';
 import { topK } from '../src/core/rank';
 import { OrtEngine } from '../src/engine/inference';
+import { ORT_RUNTIME_FILES } from '../src/engine/vite-ort-plugin';
 import { REPO, histories, shippedModels, type ModelUnderTest } from '../e2e/engine/models';
 import { bytes, ms, percentile, target } from './lib/bench-stats';
 import { scalingSvg } from './lib/bench-svg';
@@ -65,7 +66,7 @@ interface ModelResult {
   browser: Record<string, Record<number, Lat>>;
   backendUsed: Record<string, string>;
   native: Record<number, Lat>;
-  firstRec: { coldReadyMs: number; coldFirstMs: number; warmReadyMs: number; warmFirstMs: number; transferredCold: number };
+  firstRec: { coldPageMs: number; warmPageMs: number; coldReadyMs: number; coldFirstMs: number; warmReadyMs: number; warmFirstMs: number; transferredCold: number; transferredWarm: number };
   memory: { pageJsHeap: number; workerJsHeap: number | null; rendererRss: number | null; wasmBytes: number | null };
 }
 
@@ -132,12 +133,12 @@ function historyIds(m: ModelUnderTest, n: number): string[] {
 }
 
 // ---------- browser: recommend() latency ----------
-async function browserLatency(ctx: BrowserContext, m: ModelUnderTest, backend: 'wasm' | 'webgpu', ids: string[]) {
+async function browserLatency(ctx: BrowserContext, m: ModelUnderTest, backend: 'wasm' | 'webgpu', ids: string[], worker = true) {
   const page = await openHarness(ctx);
   const iters = backend === 'webgpu' ? GPU_ITER : ITER;
   const res = await page.evaluate(
-    async ({ url, backend, ids, lengths, iters }) => {
-      const rec = await window.lr.createRecommender({ model: url, backend, dbName: `bench-lat-${backend}` });
+    async ({ url, backend, ids, lengths, iters, worker }) => {
+      const rec = await window.lr.createRecommender({ model: url, backend, worker, dbName: `bench-lat-${backend}` });
       await rec.erase();
       const out: Record<number, { times: number[]; fed: number }> = {};
       let tracked = 0;
@@ -158,7 +159,7 @@ async function browserLatency(ctx: BrowserContext, m: ModelUnderTest, backend: '
       rec.close();
       return { out, used };
     },
-    { url: m.url, backend, ids, lengths: HISTORY_LENGTHS, iters },
+    { url: m.url, backend, ids, lengths: HISTORY_LENGTHS, iters, worker },
   );
   await page.close();
   const lat: Record<number, Lat> = {};
@@ -172,16 +173,25 @@ async function browserLatency(ctx: BrowserContext, m: ModelUnderTest, backend: '
 // ---------- browser: load → first recommendation, memory ----------
 async function firstRecommendation(browser: import('playwright-core').Browser, m: ModelUnderTest, ids: string[]) {
   const ctx = await browser.newContext(); // fresh: empty HTTP cache, empty IndexedDB
-  let transferred = 0;
+  // response bytes over the network per page load (page, worker, runtime, model; 304s count 0)
+  const transferred = { cold: 0, warm: 0, done: 0 };
+  let phase: 'cold' | 'warm' | 'done' = 'cold';
+  const pending: Promise<void>[] = [];
   ctx.on('requestfinished', (req) => {
-    if (req.url().includes(m.url))
-      void req.sizes().then((s) => (transferred += s.responseBodySize)).catch(() => {});
+    const ph = phase;
+    pending.push(
+      req
+        .sizes()
+        .then((s) => void (transferred[ph] += s.responseBodySize))
+        .catch(() => {}),
+    );
   });
   const measure = async (seed: boolean) => {
     const page = await openHarness(ctx);
     const r = await page.evaluate(
       async ({ url, seed, ids }) => {
         // performance.now() counts from the navigation start of this page load
+        const pageReady = performance.now();
         const rec = await window.lr.createRecommender({ model: url, backend: 'wasm', dbName: 'bench-first' });
         const ready = performance.now();
         let trackMs = 0;
@@ -193,15 +203,19 @@ async function firstRecommendation(browser: import('playwright-core').Browser, m
         }
         const rec1 = await rec.recommend({ k: 10 });
         const first = performance.now() - trackMs;
-        return { ready, first, source: rec1.source };
+        return { pageReady, ready, first, source: rec1.source };
       },
       { url: m.url, seed, ids },
     );
     return { page, ...r };
   };
   const cold = await measure(true);
+  await Promise.all(pending);
   await cold.page.close();
+  phase = 'warm';
   const warm = await measure(false);
+  await Promise.all(pending);
+  phase = 'done'; // the clean-up below loads the recommender again
   // memory of the warm page: page JS heap (CDP), the worker's heap, the renderer's resident memory
   const cdp = await ctx.newCDPSession(warm.page);
   await cdp.send('Performance.enable');
@@ -242,7 +256,7 @@ async function firstRecommendation(browser: import('playwright-core').Browser, m
   await ctx.close();
   if (cold.source !== 'model' || warm.source !== 'model') console.warn(`  note: first recommendation of ${m.name} came from ${cold.source}/${warm.source}`);
   return {
-    firstRec: { coldReadyMs: cold.ready, coldFirstMs: cold.first, warmReadyMs: warm.ready, warmFirstMs: warm.first, transferredCold: transferred },
+    firstRec: { coldPageMs: cold.pageReady, warmPageMs: warm.pageReady, coldReadyMs: cold.ready, coldFirstMs: cold.first, warmReadyMs: warm.ready, warmFirstMs: warm.first, transferredCold: transferred.cold, transferredWarm: transferred.warm },
     memory: { pageJsHeap, workerJsHeap, rendererRss, wasmBytes: null },
   };
 }
@@ -295,6 +309,8 @@ function report(results: ModelResult[], env: Record<string, string>): string {
   L.push('- **recommend()**: `rec.recommend({k: 10})` measured in the page, end to end through the Worker: IndexedDB history read, inference, top-k, result back in the page. "history N" = N view events stored; the model is fed the last `maxHistory` (50) of them, so 200 differs from 50 only in the history read and the seen-item exclusion.');
   L.push('- **native**: the same `model.onnx` on onnxruntime-node (CPU EP, the engine\'s session options, batch 1) through the engine\'s `OrtEngine.run` + `topK` — inference and top-k only, no storage, no Worker. The ratio is browser recommend() p50 / native p50.');
   L.push('- **first recommendation**: `performance.now()` (ms since navigation start of the harness page) when the first model-based `recommend()` returns, WASM. Cold = fresh browser context (empty HTTP cache and IndexedDB; 10 views are seeded after the recommender is ready and their tracking time is subtracted). Warm = second load of the page in the same context (HTTP cache revalidated against the vite dev server, history already stored). The vite dev server had already transformed the page\'s modules, but serves them unbundled (dozens of module requests plus the onnxruntime-web .mjs/.wasm), so "ready" is slower than a built page would be.');
+  L.push('  Columns: *page* = harness page scripts loaded (localrec imported), *ready* = `createRecommender()` resolved (manifest, model files, onnxruntime-web wasm, session, Worker), *first rec.* = first `recommend()` returned; all from navigation start.');
+  L.push('- **WASM, no Worker**: the same recommend() with `createRecommender({worker: false})` (inference on the page\'s thread): the difference to the Worker column is the Worker round trip.');
   L.push('- **WebGPU** is SwiftShader here (no GPU): **software WebGPU, correctness only** — its figures say nothing about a real GPU.');
   L.push('');
   const has = (b: string) => results.some((r) => r.browser[b]);
@@ -302,6 +318,7 @@ function report(results: ModelResult[], env: Record<string, string>): string {
   L.push('');
   const head = ['model', 'items', 'history'];
   if (has('wasm')) head.push('WASM p50 / p95');
+  if (has('wasm-noworker')) head.push('WASM, no Worker p50 / p95');
   head.push('native p50 / p95');
   if (has('wasm')) head.push('browser / native');
   if (has('webgpu')) head.push('software WebGPU p50 / p95 (correctness only)');
@@ -313,6 +330,10 @@ function report(results: ModelResult[], env: Record<string, string>): string {
       const w = r.browser.wasm?.[len];
       const nat = r.native[len]!;
       if (has('wasm')) row.push(w ? `${ms(w.p50)} / ${ms(w.p95)}` : '–');
+      if (has('wasm-noworker')) {
+        const nw = r.browser['wasm-noworker']?.[len];
+        row.push(nw ? `${ms(nw.p50)} / ${ms(nw.p95)}` : '–');
+      }
       row.push(`${ms(nat.p50)} / ${ms(nat.p95)}`);
       if (has('wasm')) row.push(w ? `${(w.p50 / nat.p50).toFixed(2)}×` : '–');
       if (has('webgpu')) {
@@ -338,15 +359,17 @@ function report(results: ModelResult[], env: Record<string, string>): string {
   L.push('');
   L.push('### Load, download size, memory (WASM)');
   L.push('');
-  L.push('| model | download (all model files) | cold: ready / first rec. (ms) | warm: ready / first rec. (ms) | page JS heap | worker JS heap | renderer RSS |');
-  L.push('|---|---|---|---|---|---|---|');
+  L.push('| model | download (all model files) | cold: page / ready / first rec. (ms) | warm: page / ready / first rec. (ms) | transferred cold / warm | page JS heap | worker JS heap | renderer RSS |');
+  L.push('|---|---|---|---|---|---|---|---|');
   for (const r of results) {
     const f = r.firstRec;
     const mem = r.memory;
     L.push(
-      `| ${r.name} | ${bytes(r.downloadBytes)} (${Object.entries(r.files).map(([k, v]) => `${k} ${bytes(v)}`).join(', ')}) | ${ms(f.coldReadyMs)} / ${ms(f.coldFirstMs)} | ${ms(f.warmReadyMs)} / ${ms(f.warmFirstMs)} | ${bytes(mem.pageJsHeap)} | ${mem.workerJsHeap === null ? 'n/a' : bytes(mem.workerJsHeap)} | ${mem.rendererRss === null ? 'n/a' : bytes(mem.rendererRss)} |`,
+      `| ${r.name} | ${bytes(r.downloadBytes)} (${Object.entries(r.files).map(([k, v]) => `${k} ${bytes(v)}`).join(', ')}) | ${ms(f.coldPageMs)} / ${ms(f.coldReadyMs)} / ${ms(f.coldFirstMs)} | ${ms(f.warmPageMs)} / ${ms(f.warmReadyMs)} / ${ms(f.warmFirstMs)} | ${bytes(f.transferredCold)} / ${bytes(f.transferredWarm)} | ${bytes(mem.pageJsHeap)} | ${mem.workerJsHeap === null ? 'n/a' : bytes(mem.workerJsHeap)} | ${mem.rendererRss === null ? 'n/a' : bytes(mem.rendererRss)} |`,
     );
   }
+  L.push('');
+  L.push(`Download: the model files are what \`createRecommender\` fetches for this model; onnxruntime-web\'s runtime (${env.runtimeFiles}) is fetched once per page as well, whatever the model. *Transferred* = response bytes of every request of the page load (harness modules from the dev server, Worker, runtime, model), from Playwright\'s \`request.sizes()\`; a revalidated (304) response counts 0.`);
   L.push('');
   L.push('Memory: page JS heap from CDP `Performance.getMetrics` (`JSHeapUsedSize`) of the warm page; the inference runs in a Worker whose heap `performance.memory` does not expose in workers (n/a). The wasm linear memory of onnxruntime-web lives inside that Worker and the engine has no hook that reports it, so it is not measured separately; renderer RSS (`/proc/<pid>/status` VmRSS of the largest renderer process, via CDP `SystemInfo.getProcessInfo`) includes it, plus Chromium\'s own overhead.');
   L.push('');
@@ -357,6 +380,17 @@ function report(results: ModelResult[], env: Record<string, string>): string {
   L.push('Raw figures: [`docs/bench/speed.json`](bench/speed.json). **Not built yet:** a synthetic 1,000,000-item model (a later part of issue 6) to extend this plot; the dashed line marks where it goes.');
   L.push('');
   return L.join('\n');
+}
+
+/** onnxruntime-web runtime files the engine loads (the vite plugin serves them at ort/). */
+function runtimeFiles(): string {
+  const dist = join(REPO, 'node_modules/onnxruntime-web/dist');
+  try {
+    const names = readdirSync(dist).filter((f) => ORT_RUNTIME_FILES.test(f));
+    return names.map((f) => `${f} ${bytes(statSync(join(dist, f)).size)}`).join(', ');
+  } catch {
+    return 'onnxruntime-web .wasm + .mjs';
+  }
 }
 
 function versionOf(pkg: string): string {
@@ -405,17 +439,19 @@ try {
       browser: {},
       backendUsed: {},
       native: await nativeLatency(m, ids),
-      firstRec: { coldReadyMs: NaN, coldFirstMs: NaN, warmReadyMs: NaN, warmFirstMs: NaN, transferredCold: 0 },
+      firstRec: { coldPageMs: NaN, warmPageMs: NaN, coldReadyMs: NaN, coldFirstMs: NaN, warmReadyMs: NaN, warmFirstMs: NaN, transferredCold: 0, transferredWarm: 0 },
       memory: { pageJsHeap: NaN, workerJsHeap: null, rendererRss: null, wasmBytes: null },
     };
-    for (const b of backends) {
+    const runs: { key: string; backend: 'wasm' | 'webgpu'; worker: boolean }[] = backends.map((b) => ({ key: b, backend: b, worker: true }));
+    if (backends.includes('wasm')) runs.splice(1, 0, { key: 'wasm-noworker', backend: 'wasm', worker: false });
+    for (const { key, backend: b, worker } of runs) {
       const ctx = await browser.newContext();
       try {
-        const { lat, used } = await browserLatency(ctx, m, b, ids);
-        r.browser[b] = lat;
-        r.backendUsed[b] = used;
+        const { lat, used } = await browserLatency(ctx, m, b, ids, worker);
+        r.browser[key] = lat;
+        r.backendUsed[key] = used;
       } catch (e) {
-        console.warn(`  ${m.name} ${b}: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`);
+        console.warn(`  ${m.name} ${key}: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`);
       }
       await ctx.close();
     }
@@ -444,6 +480,7 @@ const env = {
   loadBefore,
   loadAfter,
   command: `nice -n 10 npm run bench${argv.length ? ` -- ${argv.join(' ')}` : ''}`,
+  runtimeFiles: runtimeFiles(),
   iterations: String(ITER),
   gpuIterations: String(GPU_ITER),
 };

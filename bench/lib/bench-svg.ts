@@ -13,12 +13,12 @@ const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replac
 
 /** Two log-log panels side by side: p50 latency and download size against catalogue size. */
 export function scalingSvg(points: ScalingPoint[], caption: string): string {
-  const W = 760;
+  const W = 830;
   const H = 330;
   const panelW = 330;
   const panelH = 220;
   const top = 50;
-  const lefts = [60, 60 + panelW + 50];
+  const lefts = [60, 60 + panelW + 80];
   const xs = points.map((p) => p.items);
   const decade = (v: number, up: boolean) => Math.pow(10, up ? Math.ceil(Math.log10(v)) : Math.floor(Math.log10(v)));
   const xMin = decade(Math.min(...xs, 1000), false);
@@ -54,12 +54,14 @@ export function scalingSvg(points: ScalingPoint[], caption: string): string {
     if (pts.length > 1) {
       out.push(`<polyline fill="none" stroke="#36c" stroke-width="1.5" points="${pts.map((p) => `${X(p.items).toFixed(1)},${Y(panel.get(p)).toFixed(1)}`).join(' ')}"/>`);
     }
-    for (const p of pts) {
+    pts.forEach((p, j) => {
       const x = X(p.items);
       const y = Y(panel.get(p));
+      // labels alternate above / below the points so neighbours do not overlap
+      const dy = j % 2 === 0 ? 16 : -8;
       out.push(`<circle cx="${x.toFixed(1)}" cy="${y.toFixed(1)}" r="4" fill="#36c"/>`);
-      out.push(`<text x="${(x + 6).toFixed(1)}" y="${(y - 6).toFixed(1)}">${esc(`${p.name} ${panel.fmt(panel.get(p))} ${panel.unit}`)}</text>`);
-    }
+      out.push(`<text x="${(x + 6).toFixed(1)}" y="${(y + dy).toFixed(1)}">${esc(`${p.name} ${panel.fmt(panel.get(p))} ${panel.unit}`)}</text>`);
+    });
     // the synthetic 1,000,000-item model is a later part of issue 6: mark the empty slot
     out.push(`<line x1="${X(1_000_000)}" y1="${top}" x2="${X(1_000_000)}" y2="${top + panelH}" stroke="#c63" stroke-dasharray="4 3"/>`);
     out.push(`<text x="${X(1_000_000) - 4}" y="${top + 14}" text-anchor="end" fill="#c63">1M items: not built yet</text>`);
