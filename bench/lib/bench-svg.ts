@@ -54,14 +54,18 @@ export function scalingSvg(points: ScalingPoint[], caption: string): string {
     if (pts.length > 1) {
       out.push(`<polyline fill="none" stroke="#36c" stroke-width="1.5" points="${pts.map((p) => `${X(p.items).toFixed(1)},${Y(panel.get(p)).toFixed(1)}`).join(' ')}"/>`);
     }
-    pts.forEach((p, j) => {
+    // labels above their points, pushed up while they would overlap an earlier label
+    const placed: { x0: number; x1: number; y: number }[] = [];
+    for (const p of pts) {
       const x = X(p.items);
       const y = Y(panel.get(p));
-      // labels alternate above / below the points so neighbours do not overlap
-      const dy = j % 2 === 0 ? 16 : -8;
+      const label = `${p.name} ${panel.fmt(panel.get(p))} ${panel.unit}`;
+      const box = { x0: x + 6, x1: x + 6 + label.length * 6.2, y: y - 8 };
+      while (placed.some((b) => b.x0 < box.x1 && box.x0 < b.x1 && Math.abs(b.y - box.y) < 13)) box.y -= 13;
+      placed.push(box);
       out.push(`<circle cx="${x.toFixed(1)}" cy="${y.toFixed(1)}" r="4" fill="#36c"/>`);
-      out.push(`<text x="${(x + 6).toFixed(1)}" y="${(y + dy).toFixed(1)}">${esc(`${p.name} ${panel.fmt(panel.get(p))} ${panel.unit}`)}</text>`);
-    });
+      out.push(`<text x="${box.x0.toFixed(1)}" y="${box.y.toFixed(1)}">${esc(label)}</text>`);
+    }
     // the synthetic 1,000,000-item model is a later part of issue 6: mark the empty slot
     out.push(`<line x1="${X(1_000_000)}" y1="${top}" x2="${X(1_000_000)}" y2="${top + panelH}" stroke="#c63" stroke-dasharray="4 3"/>`);
     out.push(`<text x="${X(1_000_000) - 4}" y="${top + 14}" text-anchor="end" fill="#c63">1M items: not built yet</text>`);
