@@ -89,7 +89,7 @@ def table(rows: list[dict]) -> str:
         lines.append(f"| {name} | {','.join(str(r['seed']) for r in rs)} | " + " | ".join(cells) +
                      f" | {fp:.4f} | `{rs[0]['args'].replace(' --seed ' + str(rs[0]['seed']), '')}` |")
         if "cold" in rs[0]:
-            for who in ("model", "popularity", "random"):
+            for who in ("model", "popularity", "random", "model vs cold", "random vs cold"):
                 c = rs[0]["cold"][who]
                 lines.append(f"| &nbsp;&nbsp;cold items ({rs[0]['cold']['cases']} cases): {who} | | " +
                              " | ".join(f"{c[k]:.4f}" for k in keys) + " | | |")

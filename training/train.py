@@ -113,13 +113,18 @@ def holdout_split(ds: Dataset, frac: float, seed: int):
     # one case per (held item, user occurrence), capped for time
     rng.shuffle(cold)
     cold = cold[:3000]
-    cases = []
+    cases, cases_cold = [], []
     all_items = np.arange(1, ds.n_items + 1)
+    held_items = np.array(sorted(held))
     for h, x in cold:
         pool = np.setdiff1d(all_items, np.append(h, x))
         cands = np.stack([np.append(rng.choice(pool, 19, replace=False), x) for _ in range(5)])
         cases.append(ValCase(history=h, next=int(x), candidates=cands))
-    return new_train, is_held, cases
+        # the same case ranked among 19 other held-out (never-trained) items only
+        cpool = np.setdiff1d(held_items, np.append(h, x))
+        cands = np.stack([np.append(rng.choice(cpool, 19, replace=False), x) for _ in range(5)])
+        cases_cold.append(ValCase(history=h, next=int(x), candidates=cands))
+    return new_train, is_held, (cases, cases_cold)
 
 
 def torch_scorer(model: Recommender):
@@ -242,13 +247,16 @@ def train(a, log=print) -> tuple[Recommender, Dataset, dict]:
     return model, ds, info
 
 
-def cold_start_report(model: Recommender, ds: Dataset, cases: list[ValCase], pop: np.ndarray) -> dict:
+def cold_start_report(model: Recommender, ds: Dataset, cases: tuple, pop: np.ndarray) -> dict:
+    """Held-out items as the true next item: among 20 candidates of any items, and among 20 held-out items."""
     rng = np.random.default_rng(7)
     popf = pop.astype(np.float32) + rng.random(len(pop)).astype(np.float32) * 1e-3  # random tie-break
-    res = {"cases": len(cases),
-           "model": evaluate_scorer(torch_scorer(model), ds, cases),
-           "popularity": evaluate_scorer(lambda h: np.tile(popf, (h.shape[0], 1)), ds, cases),
-           "random": evaluate_scorer(lambda h: rng.random((h.shape[0], ds.n_items + 1)).astype(np.float32), ds, cases)}
+    mixed, cold = cases
+    res = {"cases": len(mixed)}
+    for tag, cs in (("", mixed), (" vs cold", cold)):
+        res["model" + tag] = evaluate_scorer(torch_scorer(model), ds, cs)
+        res["popularity" + tag] = evaluate_scorer(lambda h: np.tile(popf, (h.shape[0], 1)), ds, cs)
+        res["random" + tag] = evaluate_scorer(lambda h: rng.random((h.shape[0], ds.n_items + 1)).astype(np.float32), ds, cs)
     return res
 
 
