@@ -8,6 +8,10 @@ import { historyTensorData } from '../../src/core/history';
 import type { CatalogFile, ModelManifest } from '../../src/core/manifest-types';
 import { topK } from '../../src/core/rank';
 import { OrtEngine } from '../../src/engine/inference';
+import { rng } from '../../tests/unit/helpers';
+
+/** Deterministic PRNG (mulberry32), shared with the unit tests. */
+export { rng };
 
 export const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 /** ../shared beside the repository (datasets are read from there, never copied) */
@@ -47,18 +51,6 @@ export function tinyModel(): ModelUnderTest {
 /** The model most specs use: the shipped movielens model when present, else the fixture. */
 export function primaryModel(): ModelUnderTest {
   return shippedModels().find((m) => m.name === 'movielens') ?? shippedModels()[0] ?? tinyModel();
-}
-
-/** Deterministic PRNG (mulberry32). */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /**
