@@ -79,6 +79,20 @@ export class ItemTable {
     return out;
   }
 
+  /** Writes the (dequantised) token of a row into out[0..dim), allocation-free. */
+  tokenInto(index: number, out: Float32Array | Float64Array): void {
+    this.check(index);
+    const d = this.dim;
+    if (index < this.baseRows) {
+      const s = this.scale[index]!;
+      const o = index * d;
+      for (let k = 0; k < d; k++) out[k] = this.q[o + k]! * s;
+    } else {
+      const o = (index - this.baseRows) * d;
+      for (let k = 0; k < d; k++) out[k] = this.extra[o + k]!;
+    }
+  }
+
   /** The per-row scale of a base row. */
   scaleOf(index: number): number {
     this.check(index);
