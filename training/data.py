@@ -38,6 +38,7 @@ class Dataset:
     val: list[ValCase]
     protocol: str  # "candidates" | "full"
     index: dict[str, int] = field(repr=False, default_factory=dict)
+    users: list[str] = field(repr=False, default_factory=list)  # train.jsonl user ids, aligned with `train`
 
     @property
     def n_items(self) -> int:
@@ -72,7 +73,15 @@ def read_items(path: Path):
     return ids, titles, genres, years
 
 
-def load_dataset(name: str, max_history: int = 50) -> Dataset:
+def read_users(name: str) -> list[str]:
+    """User ids of train.jsonl, in file order."""
+    with open(datasets_root() / name / "train.jsonl", encoding="utf-8") as f:
+        return [str(json.loads(line)["user"]) for line in f if line.strip()]
+
+
+def load_dataset(name: str, max_history: int = 50, exclude_users: set[str] | None = None) -> Dataset:
+    """`exclude_users`: train.jsonl users left out entirely (no training sequence, no Beauty val case);
+    the catalogue still holds every item of items.tsv."""
     root = datasets_root() / name
     ids, titles, genres, years = read_items(root / "items.tsv")
     index = {x: i + 1 for i, x in enumerate(ids)}
@@ -80,11 +89,15 @@ def load_dataset(name: str, max_history: int = 50) -> Dataset:
     def m(x) -> int:
         return index[str(x)]
 
-    seqs = []
+    seqs, users = [], []
     with open(root / "train.jsonl", encoding="utf-8") as f:
         for line in f:
             if line.strip():
-                seqs.append(np.array([m(x) for x in json.loads(line)["items"]], dtype=np.int64))
+                r = json.loads(line)
+                if exclude_users and str(r["user"]) in exclude_users:
+                    continue
+                users.append(str(r["user"]))
+                seqs.append(np.array([m(x) for x in r["items"]], dtype=np.int64))
 
     val: list[ValCase] = []
     if (root / "val.jsonl").exists():
@@ -107,7 +120,7 @@ def load_dataset(name: str, max_history: int = 50) -> Dataset:
                 continue
             val.append(ValCase(history=s[:-1][-max_history:], next=int(s[-1]), candidates=None))
             train.append(s[:-1])
-    return Dataset(name, ids, titles, genres, years, train, val, protocol, index)
+    return Dataset(name, ids, titles, genres, years, train, val, protocol, index, users)
 
 
 def right_align(histories: list[np.ndarray], length: int | None = None) -> np.ndarray:

@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from .data import REPO, Dataset, ValCase, load_dataset, right_align
+from .data import REPO, Dataset, ValCase, load_dataset, read_users, right_align
 from .evaluate import evaluate_dir, evaluate_scorer, manifest_eval
 from .export import export_all
 from .features import featurise_catalog
@@ -40,6 +40,8 @@ def parse_args(argv):
     ap.add_argument("--finetune-epochs", type=int, default=10, help="second stage of --schedule two-stage")
     ap.add_argument("--no-content", action="store_true", help="ID embeddings only")
     ap.add_argument("--holdout-items", type=float, default=0.0, help="fraction of items removed from training (cold-start study)")
+    ap.add_argument("--holdout-users", type=int, default=0,
+                    help="remove this many train.jsonl users (uniform, seeded) before training; ids -> <out>/holdout-users.json")
     ap.add_argument("--out", help="default public/models/<dataset>")
     ap.add_argument("--no-export", action="store_true")
     ap.add_argument("--epochs", type=int)
@@ -89,6 +91,15 @@ def make_windows(train: list[np.ndarray], max_len: int, rng: np.random.Generator
             length = int(rng.integers(2, 12)) if rng.random() < short_frac else max_len + 1
             out.append(s[max(0, end - length):end])
     return out
+
+
+def pick_holdout_users(name: str, n: int, seed: int) -> list[str]:
+    """`n` train.jsonl user ids drawn uniformly without replacement (seeded), in file order."""
+    users = read_users(name)
+    if not 0 < n < len(users):
+        raise ValueError(f"--holdout-users must be between 1 and {len(users) - 1}")
+    idx = np.random.default_rng(seed + 2000).choice(len(users), n, replace=False)
+    return [users[i] for i in sorted(idx)]
 
 
 def holdout_split(ds: Dataset, frac: float, seed: int):
@@ -157,7 +168,8 @@ def train(a, log=print) -> tuple[Recommender, Dataset, dict]:
     rng = np.random.default_rng(a.seed)
     t0 = time.time()
 
-    ds = load_dataset(a.dataset, a.max_len)
+    held_users = pick_holdout_users(a.dataset, a.holdout_users, a.seed) if a.holdout_users else []
+    ds = load_dataset(a.dataset, a.max_len, set(held_users))
     if a.max_train_users:
         ds.train = ds.train[:a.max_train_users]
         if ds.protocol == "full":
@@ -177,7 +189,7 @@ def train(a, log=print) -> tuple[Recommender, Dataset, dict]:
                       buckets=a.buckets, max_features=a.max_features, lora_targets=a.lora_targets)
     model = Recommender(cfg, feats, has_id)
     n_params = sum(p.numel() for p in model.parameters())
-    log(f"{a.dataset}: {ds.n_items} items, {len(ds.train)} train users, {len(ds.val)} val cases, "
+    log(f"{a.dataset}: {ds.n_items} items, {len(ds.train)} train users ({len(held_users)} held out), {len(ds.val)} val cases, "
         f"{n_params} params, content={use_content}, variant={a.variant}, schedule={a.schedule}")
 
     val_sub = ds.val
@@ -240,7 +252,8 @@ def train(a, log=print) -> tuple[Recommender, Dataset, dict]:
                 log(f"ep {ep_total:3d} [{stage}] loss {rec['loss']:.4f} {rec['time']:.0f}s")
             history.append(rec)
     model.eval()
-    info = {"train_seconds": round(time.time() - t0, 1), "params": n_params, "history": history, "config": cfg.to_dict()}
+    info = {"train_seconds": round(time.time() - t0, 1), "params": n_params, "history": history, "config": cfg.to_dict(),
+            "holdout_users": held_users}
     if cold_cases is not None:
         info["cold"] = cold_start_report(model, ds, cold_cases, pop)
         log("cold-start: " + json.dumps(info["cold"]))
@@ -277,7 +290,10 @@ def export_and_evaluate(model: Recommender, ds: Dataset, info: dict, a, argv: li
     t1 = time.time()
     manifest = export_all(model, ds, out, "npm run train -- " + " ".join(argv), evaluate_fn,
                           extra={"training": {"seconds": info["train_seconds"], "params": info["params"],
-                                              "variant": a.variant, "schedule": a.schedule, "seed": a.seed}})
+                                              "variant": a.variant, "schedule": a.schedule, "seed": a.seed,
+                                              "holdoutUsers": len(info.get("holdout_users", []))}})
+    if info.get("holdout_users"):
+        (out / "holdout-users.json").write_text(json.dumps(info["holdout_users"]) + "\n", encoding="utf-8")
     info["export_eval"] = results
     info["sizes"] = {k: v["bytes"] for k, v in manifest["files"].items()}
     print(f"exported to {out} in {time.time() - t1:.0f}s; sizes {info['sizes']} total {sum(info['sizes'].values())}")
