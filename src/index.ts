@@ -11,7 +11,9 @@
  * See src/engine/README.md for the behaviour of every call.
  */
 import { BackendError, InvalidArgumentError, LocalrecError } from './core/errors';
-import type { EngineInit, InferenceEngine, RunResult } from './engine/inference';
+import type { AdapterOptions, AdapterState } from './core/adapter';
+import type { EngineInit, RunResult } from './engine/inference';
+import type { AdapterDebug, LearnRequest, LearnResponse, PersonalEngine, PersonalRunResult } from './engine/personal';
 import { createWith, Recommender } from './engine/recommender';
 import { openHistoryStore } from './engine/store';
 import type { Backend, CreateOptions } from './types';
@@ -23,9 +25,13 @@ export type * from './types';
 /** Where onnxruntime-web's files are expected when `wasmPaths` is not given: `<vite base>ort/` on the page's origin. */
 export const DEFAULT_WASM_PATHS = 'ort/';
 
-async function inPageEngine(): Promise<InferenceEngine> {
-  const [{ OrtEngine }, ort] = await Promise.all([import('./engine/inference'), import('onnxruntime-web/webgpu')]);
-  return new OrtEngine(ort, 'web');
+async function inPageEngine(): Promise<PersonalEngine> {
+  const [{ OrtEngine }, { LocalEngine }, ort] = await Promise.all([
+    import('./engine/inference'),
+    import('./engine/personal'),
+    import('onnxruntime-web/webgpu'),
+  ]);
+  return new LocalEngine(new OrtEngine(ort, 'web'));
 }
 
 /**
@@ -33,8 +39,8 @@ async function inPageEngine(): Promise<InferenceEngine> {
  * (a Content-Security-Policy without worker-src, a bundler that dropped the worker file...).
  * Errors about the model (integrity, format) are not retried.
  */
-class WorkerWithFallback implements InferenceEngine {
-  private inner: InferenceEngine | null = null;
+class WorkerWithFallback implements PersonalEngine {
+  private inner: PersonalEngine | null = null;
   get backend(): Backend {
     return this.inner?.backend ?? 'wasm';
   }
@@ -57,7 +63,7 @@ class WorkerWithFallback implements InferenceEngine {
       return this.inner.init(retry);
     }
   }
-  private get engine(): InferenceEngine {
+  private get engine(): PersonalEngine {
     if (!this.inner) throw new BackendError('the engine is not initialised');
     return this.inner;
   }
@@ -69,6 +75,18 @@ class WorkerWithFallback implements InferenceEngine {
   }
   simulateGpuFailure(mode: 'throw' | 'destroy-device'): Promise<string> {
     return this.engine.simulateGpuFailure(mode);
+  }
+  adapterSet(state: AdapterState | null, options?: AdapterOptions): Promise<void> {
+    return this.engine.adapterSet(state, options);
+  }
+  runPersonal(history: BigInt64Array, length: number): Promise<PersonalRunResult> {
+    return this.engine.runPersonal(history, length);
+  }
+  adapterLearn(example: LearnRequest, now: number): Promise<LearnResponse> {
+    return this.engine.adapterLearn(example, now);
+  }
+  adapterDebug(clear: boolean): Promise<AdapterDebug> {
+    return this.engine.adapterDebug(clear);
   }
   async close(): Promise<void> {
     await this.inner?.close();

@@ -1,4 +1,7 @@
 /** Public types of localrec's one entry point (`src/index.ts`). */
+import type { AdapterOptions } from './core/adapter';
+
+export type { AdapterOptions };
 
 export type EventType = 'view' | 'click' | 'add_to_cart' | 'purchase' | 'rate';
 
@@ -40,6 +43,12 @@ export interface CreateOptions {
   maxEvents?: number;
   /** Model download progress. */
   onProgress?: (p: LoadProgress) => void;
+  /**
+   * The visitor's personal adapter, learned on the device from their own interactions and stored
+   * next to the history (default true; false: the shipped model only, nothing learned). An object
+   * turns it on with these learning settings (rank, lr, steps, window, clip, l2, maxNorm, maxBias...).
+   */
+  adapter?: boolean | AdapterOptions;
 }
 
 export interface LoadProgress {
@@ -94,6 +103,46 @@ export interface Recommendation {
   source: 'model' | 'popularity';
   /** how many history events were fed to the model */
   historyLength: number;
+  /** whether the visitor's adapter changed this answer (false for popularity, a fresh or disabled adapter) */
+  adapterApplied: boolean;
+  /** the gate after the visitor's adapter (equal to `gate` when not applied; empty for popularity) */
+  personalGate: number[];
+}
+
+/** The visitor's adapter, as `rec.adapter()` reports it. */
+export interface AdapterInfo {
+  /** false when created with `adapter: false` */
+  enabled: boolean;
+  /** the model version the adapter belongs to */
+  modelVersion: string;
+  /** bytes kept on the device (parameters and the replay window of recent examples) */
+  bytes: number;
+  /** accepted on-device updates so far (0 = fresh: the shipped model's answers exactly) */
+  updates: number;
+  /** time of the last accepted update (ms since epoch; 0 = never) */
+  updatedAt: number;
+  /** how far it moves the gate for the current history: total-variation distance 0..1 (0 without history) */
+  gateShift: number;
+  /** the shipped model's gate for the current history (empty without history) */
+  shippedGate: number[];
+  /** the personal gate for the current history (empty without history) */
+  personalGate: number[];
+  /** the last problem learning or saving the adapter (e.g. a full disk), or null */
+  lastError: string | null;
+}
+
+/** The adapter in `exportData()`: its AdapterState with plain number arrays. */
+export interface ExportedAdapter {
+  format: 'localrec-adapter';
+  formatVersion: 1;
+  modelVersion: string;
+  dim: number;
+  experts: number;
+  rank: number;
+  params: number[];
+  examples: { user: number[]; gate: number[]; target: number[]; count: number };
+  updates: number;
+  updatedAt: number;
 }
 
 export interface StorageInfo {
@@ -111,8 +160,11 @@ export interface SimilarOptions {
 
 /** What `subscribe` listeners receive. */
 export interface HistoryChange {
-  /** 'track': events were stored; 'erase': the history was erased; 'paused': tracking paused/resumed */
-  kind: 'track' | 'erase' | 'paused';
+  /**
+   * 'track': events were stored; 'erase': the history (and the adapter) was erased; 'paused':
+   * tracking paused/resumed; 'adapter': the visitor's adapter learned or was reset
+   */
+  kind: 'track' | 'erase' | 'paused' | 'adapter';
   /** true when the change came from another tab (BroadcastChannel) */
   remote: boolean;
   /** the stored events (local 'track' only) */
@@ -130,4 +182,6 @@ export interface ExportedData {
   events: StoredEvent[];
   /** items added in the page with addItems (shop data, not personal; listed for completeness) */
   addedItems: CatalogItem[];
+  /** the visitor's adapter for the current model version (null when disabled) */
+  adapter: ExportedAdapter | null;
 }

@@ -16,14 +16,20 @@ import {
   StorageUnavailableError,
   UnknownItemError,
 } from '../core/errors';
+import type { AdapterOptions, AdapterState } from '../core/adapter';
 import type { Backend } from '../types';
 import type { EngineInit, RunResult } from './inference';
+import type { AdapterDebug, LearnRequest, LearnResponse, PersonalRunResult } from './personal';
 
 export type WorkerRequest =
   | { id: number; op: 'init'; init: EngineInit }
   | { id: number; op: 'run'; history: BigInt64Array; batch: number; length: number }
   | { id: number; op: 'encode'; features: BigInt64Array; batch: number }
   | { id: number; op: 'simulateGpuFailure'; mode: 'throw' | 'destroy-device' }
+  | { id: number; op: 'adapterSet'; state: AdapterState | null; options?: AdapterOptions }
+  | { id: number; op: 'runPersonal'; history: BigInt64Array; length: number }
+  | { id: number; op: 'adapterLearn'; example: LearnRequest; now: number }
+  | { id: number; op: 'adapterDebug'; clear: boolean }
   | { id: number; op: 'close' };
 
 export interface WorkerResults {
@@ -31,6 +37,10 @@ export interface WorkerResults {
   run: RunResult;
   encode: Float32Array;
   simulateGpuFailure: string;
+  adapterSet: null;
+  runPersonal: PersonalRunResult;
+  adapterLearn: LearnResponse;
+  adapterDebug: AdapterDebug;
   close: null;
 }
 

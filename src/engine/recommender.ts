@@ -20,6 +20,15 @@
  * - Unknown ids in `exclude`/`candidates`/`similar`/`item`/`track` → UnknownItemError.
  * - Tracking while paused stores nothing and resolves to null.
  */
+import {
+  applyAdapter,
+  createAdapter,
+  describeAdapter,
+  gateShift,
+  validateAdapter,
+  type AdapterOptions,
+  type AdapterState,
+} from '../core/adapter';
 import { Catalog } from '../core/catalog';
 import {
   BadEventError,
@@ -34,10 +43,12 @@ import { ItemTable } from '../core/item-table';
 import type { ModelManifest } from '../core/manifest-types';
 import { topK } from '../core/rank';
 import type {
+  AdapterInfo,
   Backend,
   CatalogItem,
   CreateOptions,
   EventType,
+  ExportedAdapter,
   ExportedData,
   HistoryChange,
   NewItem,
@@ -51,6 +62,7 @@ import type {
 } from '../types';
 import type { EngineInit, InferenceEngine } from './inference';
 import { loadModel, type LoadedModel, type LoadOptions } from './loader';
+import { isPersonalEngine, LocalEngine, type PersonalEngine, type PersonalRunResult } from './personal';
 import { DEFAULT_MAX_EVENTS, type HistoryStore, type NewEvent, type StoredItem } from './store';
 
 export const EVENT_TYPES: readonly EventType[] = ['view', 'click', 'add_to_cart', 'purchase', 'rate'];
@@ -86,7 +98,7 @@ export class Recommender {
   private readonly manifest: ModelManifest;
   private readonly catalog: Catalog;
   private readonly table: ItemTable;
-  private readonly engine: InferenceEngine;
+  private readonly engine: PersonalEngine;
   private readonly store: HistoryStore;
   private readonly hasEncoder: boolean;
   private readonly listeners = new Set<Listener>();
@@ -96,19 +108,35 @@ export class Recommender {
   private closed = false;
   private addQueue: Promise<unknown> = Promise.resolve();
   private readonly maxEvents: number;
+  /** adapter settings; null = adapter disabled */
+  private readonly adapterOpts: AdapterOptions | null;
+  /** the page's copy of the adapter (the worker holds the working copy, IndexedDB the saved one) */
+  private adapterState: AdapterState | null;
+  /** the last problem learning/saving/loading the adapter */
+  private adapterNote: string | null;
+  /** on-device updates run one after another, after the event is stored (write-behind) */
+  private learnQueue: Promise<void> = Promise.resolve();
+  /** bumped by erase/reset/reload: updates scheduled before are dropped */
+  private adapterEpoch = 0;
+  /** the shipped model's u and g of the last history run (so learning usually needs no extra inference) */
+  private lastRun: { key: string; user: Float32Array; gate: Float32Array } | null = null;
 
   /** @internal use createRecommender */
   constructor(args: {
     manifest: ModelManifest;
     catalog: Catalog;
     table: ItemTable;
-    engine: InferenceEngine;
+    engine: PersonalEngine;
     store: HistoryStore;
     hasEncoder: boolean;
     paused: boolean;
     channel: BroadcastChannel | null;
     maxEvents?: number;
+    adapter?: { options: AdapterOptions; state: AdapterState; note: string | null } | null;
   }) {
+    this.adapterOpts = args.adapter?.options ?? null;
+    this.adapterState = args.adapter?.state ?? null;
+    this.adapterNote = args.adapter?.note ?? null;
     this.maxEvents = args.maxEvents ?? DEFAULT_MAX_EVENTS;
     this.manifest = args.manifest;
     this.catalog = args.catalog;
@@ -220,11 +248,134 @@ export class Recommender {
     this.alive();
     const e = this.validateEvent(event);
     if (this.pausedState) return null;
+    const learnFrom = this.adapterOpts ? await this.learnInput(e.itemId) : null;
     const [stored] = await this.store.append([e]);
     if (this.cache && stored) this.cache.push(stored);
     this.trimCache();
     this.emit({ kind: 'track', remote: false, events: stored ? [stored] : [] });
+    if (learnFrom && stored) this.scheduleLearn(learnFrom.seq, learnFrom.target);
     return stored ?? null;
+  }
+
+  // ---------------------------------------------------------------- the visitor's adapter
+
+  /**
+   * What an event of `itemId` teaches: the model sequence before it and the item as target. Only
+   * items the model knows, only when the history before is not empty and the item extends the
+   * distinct-consecutive sequence (a repeat of the last item is no new step).
+   */
+  private async learnInput(itemId: string): Promise<{ seq: number[]; target: number } | null> {
+    const target = this.catalog.indexOf(itemId);
+    if (target === undefined || target > this.manifest.itemCount) return null;
+    const { seq } = this.modelInput(await this.events());
+    if (seq.length === 0 || seq[seq.length - 1] === target) return null;
+    return { seq, target };
+  }
+
+  /** The shipped model's u and g for a sequence (cached from the last run when it matches). */
+  private async shippedUserGate(seq: number[]): Promise<{ key: string; user: Float32Array; gate: Float32Array }> {
+    const key = seq.join(',');
+    if (this.lastRun?.key === key) return this.lastRun;
+    const { data, dims } = historyTensorData([seq], this.manifest.maxHistory);
+    const out = await this.engine.run(data, 1, dims[1]);
+    this.lastRun = { key, user: out.user.slice(0, this.manifest.dim), gate: out.gate.slice(0, this.manifest.experts) };
+    return this.lastRun;
+  }
+
+  /** Queues one on-device update; failures are reported on `adapter().lastError`, never thrown at track(). */
+  private scheduleLearn(seq: number[], target: number): void {
+    const epoch = this.adapterEpoch;
+    const run = async (): Promise<void> => {
+      if (this.closed || !this.adapterOpts || this.pausedState || epoch !== this.adapterEpoch) return;
+      const ug = await this.shippedUserGate(seq);
+      if (this.closed || epoch !== this.adapterEpoch) return;
+      const res = await this.engine.adapterLearn({ user: ug.user.slice(), gate: ug.gate.slice(), target }, Date.now());
+      if (!res.state) {
+        // refused (non-finite): nothing changed, nothing is stored
+        this.adapterNote = 'an update was refused (non-finite values); the adapter is unchanged';
+        return;
+      }
+      this.adapterState = res.state;
+      await this.saveAdapter();
+      this.emit({ kind: 'adapter', remote: false });
+    };
+    this.learnQueue = this.learnQueue.then(run).catch((err: unknown) => {
+      this.adapterNote = `learning failed: ${err instanceof Error ? err.message : String(err)}`;
+    });
+  }
+
+  /** Persists the page's copy; a failure (full disk) is reported, the update stays in use and is saved with the next one. */
+  private async saveAdapter(): Promise<void> {
+    if (!this.adapterState) return;
+    try {
+      await this.store.putAdapter(this.adapterState);
+      if (this.adapterNote?.startsWith('the adapter could not be saved')) this.adapterNote = null;
+    } catch (err) {
+      this.adapterNote = `the adapter could not be saved (${err instanceof Error ? err.name + ': ' + err.message : String(err)}); it is kept in memory and saved with the next update`;
+    }
+  }
+
+  /** Drops pending updates and sets `state` everywhere (page copy, engine). */
+  private async replaceAdapter(state: AdapterState): Promise<void> {
+    this.adapterEpoch++;
+    await this.learnQueue;
+    this.adapterState = state;
+    await this.engine.adapterSet(state, this.adapterOpts!);
+  }
+
+  /**
+   * The visitor's adapter: size, updates, last update, and how far it moves the gate for the
+   * current history (shipped vs personal gate). Waits for pending updates.
+   */
+  async adapter(): Promise<AdapterInfo> {
+    this.alive();
+    await this.learnQueue;
+    const m = this.manifest;
+    const state = this.adapterState;
+    if (!this.adapterOpts || !state) {
+      return { enabled: false, modelVersion: m.modelVersion, bytes: 0, updates: 0, updatedAt: 0, gateShift: 0, shippedGate: [], personalGate: [], lastError: this.adapterNote };
+    }
+    const { seq } = this.modelInput(await this.events());
+    let shippedGate: number[] = [];
+    let personalGate: number[] = [];
+    let shift = 0;
+    if (seq.length > 0) {
+      const ug = await this.shippedUserGate(seq);
+      shippedGate = Array.from(ug.gate);
+      personalGate = Array.from(applyAdapter(state, ug.user, ug.gate).gate);
+      shift = gateShift(state, ug.gate);
+    }
+    const d = describeAdapter(state);
+    return {
+      enabled: true,
+      modelVersion: state.modelVersion,
+      bytes: d.bytes,
+      updates: d.updates,
+      updatedAt: d.updatedAt,
+      gateShift: shift,
+      shippedGate,
+      personalGate,
+      lastError: this.adapterNote,
+    };
+  }
+
+  /** Back to the shipped model: a fresh adapter, the stored one deleted (all tabs are notified). */
+  async resetAdapter(): Promise<void> {
+    this.alive();
+    if (!this.adapterOpts) return;
+    const m = this.manifest;
+    await this.replaceAdapter(createAdapter(m.modelVersion, m.dim, m.experts, this.adapterOpts));
+    await this.store.deleteAdapters();
+    this.adapterNote = null;
+    this.emit({ kind: 'adapter', remote: false });
+  }
+
+  /** Another tab changed the adapter (learned, reset, erased): take the stored one. */
+  private async reloadAdapter(): Promise<void> {
+    if (!this.adapterOpts || this.closed) return;
+    const { state, note } = await loadAdapter(this.store, this.manifest, this.adapterOpts);
+    await this.replaceAdapter(state);
+    if (note) this.adapterNote = note;
   }
 
   private trimCache(): void {
@@ -257,6 +408,7 @@ export class Recommender {
   /** Everything kept on the device about the visitor, as JSON-able data. */
   async exportData(): Promise<ExportedData> {
     this.alive();
+    await this.learnQueue;
     const events = await this.history();
     const added: CatalogItem[] = [];
     for (let i = this.manifest.itemCount + 1; i <= this.catalog.size; i++) added.push(this.catalog.item(i));
@@ -269,14 +421,24 @@ export class Recommender {
       paused: this.pausedState,
       events,
       addedItems: added,
+      adapter: this.adapterState ? exportAdapter(this.adapterState) : null,
     };
   }
 
-  /** Erase the visitor's history (all tabs are notified). */
+  /** Erase the visitor's history and adapter (all tabs are notified). */
   async erase(): Promise<void> {
     this.alive();
+    this.adapterEpoch++;
+    await this.learnQueue;
     await this.store.clear();
     this.cache = [];
+    this.lastRun = null;
+    await this.store.deleteAdapters();
+    if (this.adapterOpts) {
+      const m = this.manifest;
+      await this.replaceAdapter(createAdapter(m.modelVersion, m.dim, m.experts, this.adapterOpts));
+      this.adapterNote = null;
+    }
     this.emit({ kind: 'erase', remote: false });
   }
 
@@ -319,11 +481,17 @@ export class Recommender {
   }
 
   private async onRemote(kind: unknown): Promise<void> {
-    if (this.closed || (kind !== 'track' && kind !== 'erase' && kind !== 'paused')) return;
+    if (this.closed || (kind !== 'track' && kind !== 'erase' && kind !== 'paused' && kind !== 'adapter')) return;
     this.cache = null;
     if (kind === 'paused') {
       const p = await this.store.getMeta<boolean>('paused').catch(() => undefined);
       if (typeof p === 'boolean') this.pausedState = p;
+    }
+    if (kind === 'erase' || kind === 'adapter') {
+      if (kind === 'erase') this.lastRun = null;
+      await this.reloadAdapter().catch((err: unknown) => {
+        this.adapterNote = `could not reload the adapter: ${err instanceof Error ? err.message : String(err)}`;
+      });
     }
     this.emit({ kind, remote: true });
   }
@@ -477,6 +645,7 @@ export class Recommender {
     const candidates = o.candidates === undefined ? undefined : this.idList(o.candidates, 'candidates');
     if (o.includeSeen !== undefined && typeof o.includeSeen !== 'boolean') throw new InvalidArgumentError('includeSeen must be a boolean');
     const includeSeen = o.includeSeen === true;
+    await this.learnQueue; // answers reflect every interaction tracked before
 
     const { seq, seen, lastType } = this.modelInput(await this.events());
     if (!includeSeen) for (const i of seen) exclude.add(i);
@@ -492,21 +661,31 @@ export class Recommender {
         gate: [],
         source: 'popularity',
         historyLength: 0,
+        adapterApplied: false,
+        personalGate: [],
       };
     }
 
     const { data, dims } = historyTensorData([seq], this.manifest.maxHistory);
-    const out = await this.engine.run(data, dims[0], dims[1]);
+    const out: PersonalRunResult = this.adapterOpts
+      ? await this.engine.runPersonal(data, dims[1])
+      : { ...(await this.engine.run(data, dims[0], dims[1])), personal: null };
     this.alive();
-    const scores = this.mergeScores(out.scores.subarray(0, this.manifest.itemCount + 1), out.user.subarray(0, this.manifest.dim));
+    const d = this.manifest.dim;
+    const K = this.manifest.experts;
+    this.lastRun = { key: seq.join(','), user: out.user.slice(0, d), gate: out.gate.slice(0, K) };
+    const user = out.personal ? out.personal.user : out.user.subarray(0, d);
+    const scores = this.mergeScores(out.scores.subarray(0, this.manifest.itemCount + 1), user);
     const top = topK(scores, k, { from: 1, exclude, ...(candidates ? { allowed: candidates } : {}) });
     const historyItems = [...new Set(seq.concat([...seen].filter((i) => i > this.manifest.itemCount)))];
     return {
       items: top.map(({ index, score }) => this.withReason(index, score, historyItems, lastType)),
       backend: out.backend,
-      gate: Array.from(out.gate.subarray(0, this.manifest.experts)),
+      gate: Array.from(out.gate.subarray(0, K)),
       source: 'model',
       historyLength: seq.length,
+      adapterApplied: out.personal !== null,
+      personalGate: Array.from((out.personal ? out.personal.gate : out.gate).subarray(0, K)),
     };
   }
 
@@ -590,6 +769,22 @@ export class Recommender {
       const top = histories.map((_, b) => topK(out.scores.subarray(b * n, (b + 1) * n), k, { from: 1 }).map((s) => s.index));
       return { top, backend: out.backend };
     },
+    /**
+     * Wall time (ms, performance.now() where the adapter maths runs: the worker) of each on-device
+     * update (the steps after one interaction), oldest first, the last 256. Waits for pending
+     * updates; `clear` empties the list after reading it.
+     */
+    adapterTimings: async (opts?: { clear?: boolean }): Promise<number[]> => {
+      this.alive();
+      await this.learnQueue;
+      return (await this.engine.adapterDebug(opts?.clear === true)).timings;
+    },
+    /** The inputs (u, g, target, accepted) of the updates since the adapter was last set (at most 64), oldest first. */
+    adapterTrace: async (): Promise<{ user: number[]; gate: number[]; target: number; accepted: boolean }[]> => {
+      this.alive();
+      await this.learnQueue;
+      return (await this.engine.adapterDebug(false)).trace;
+    },
   };
 
   /** Release the worker, the database connection and the channel. Later calls throw ClosedError. */
@@ -639,13 +834,84 @@ export function checkCreateOptions(opts: unknown): CreateOptions {
   if (o.wasmPaths !== undefined && typeof o.wasmPaths !== 'string') throw new InvalidArgumentError('options.wasmPaths must be a string');
   if (o.dbName !== undefined && (typeof o.dbName !== 'string' || !o.dbName)) throw new InvalidArgumentError('options.dbName must be a non-empty string');
   if (o.onProgress !== undefined && typeof o.onProgress !== 'function') throw new InvalidArgumentError('options.onProgress must be a function');
+  if (o.adapter !== undefined && typeof o.adapter !== 'boolean' && (typeof o.adapter !== 'object' || o.adapter === null || Array.isArray(o.adapter))) {
+    throw new InvalidArgumentError('options.adapter must be a boolean or an object of adapter settings');
+  }
   return o;
+}
+
+const ADAPTER_KEYS = new Set(['rank', 'lr', 'steps', 'window', 'clip', 'l2', 'maxNorm', 'maxBias', 'fullSoftmaxMax', 'negatives']);
+
+/** `options.adapter` → the settings (null = off); bad settings → InvalidArgumentError. */
+function adapterSetting(a: CreateOptions['adapter'], m: ModelManifest): AdapterOptions | null {
+  if (a === false) return null;
+  const o: AdapterOptions = a === undefined || a === true ? {} : { ...a };
+  for (const k of Object.keys(o)) if (!ADAPTER_KEYS.has(k)) throw new InvalidArgumentError(`options.adapter: unknown setting ${JSON.stringify(k)}`);
+  createAdapter(m.modelVersion, m.dim, m.experts, o); // validates every setting
+  return o;
+}
+
+/**
+ * The stored adapter of the manifest's model version, validated; anything else (none, another
+ * version's, another shape, corrupt) → a fresh adapter. Adapters of other model versions are deleted.
+ */
+async function loadAdapter(
+  store: HistoryStore,
+  m: ModelManifest,
+  options: AdapterOptions,
+): Promise<{ state: AdapterState; note: string | null }> {
+  const fresh = createAdapter(m.modelVersion, m.dim, m.experts, options);
+  let raw: unknown;
+  try {
+    raw = await store.getAdapter(m.modelVersion);
+    await store.deleteAdapters(m.modelVersion);
+  } catch (err) {
+    return { state: fresh, note: `the stored adapter could not be read (${err instanceof Error ? err.message : String(err)}): started fresh` };
+  }
+  if (raw === undefined || raw === null) return { state: fresh, note: null };
+  try {
+    const s = validateAdapter(raw);
+    const ex = s.examples;
+    for (let i = 0; i < ex.count; i++) {
+      const t = ex.target[i]!;
+      if (!(t >= 1 && t <= m.itemCount)) throw new ModelFormatError(`stored adapter: example target ${t} out of range`);
+    }
+    if (s.modelVersion !== m.modelVersion || s.dim !== m.dim || s.experts !== m.experts || s.rank !== fresh.rank || ex.target.length !== fresh.examples.target.length) {
+      return { state: fresh, note: 'the stored adapter has another shape (model or settings changed): started fresh' };
+    }
+    return { state: s, note: null };
+  } catch (err) {
+    await store.deleteAdapters().catch(() => {});
+    return { state: fresh, note: `the stored adapter was unreadable and was replaced by a fresh one (${err instanceof Error ? err.message : String(err)})` };
+  }
+}
+
+/** The adapter as JSON-safe data (exportData). */
+function exportAdapter(s: AdapterState): ExportedAdapter {
+  return {
+    format: s.format,
+    formatVersion: s.formatVersion,
+    modelVersion: s.modelVersion,
+    dim: s.dim,
+    experts: s.experts,
+    rank: s.rank,
+    params: Array.from(s.params),
+    examples: {
+      user: Array.from(s.examples.user),
+      gate: Array.from(s.examples.gate),
+      target: Array.from(s.examples.target),
+      count: s.examples.count,
+    },
+    updates: s.updates,
+    updatedAt: s.updatedAt,
+  };
 }
 
 /** Wires a Recommender from options and dependencies (the browser defaults live in src/index.ts). */
 export async function createWith(options: CreateOptions, deps: RecommenderDeps): Promise<Recommender> {
   const opts = checkCreateOptions(options);
   const storePromise = Promise.resolve(deps.store);
+  const engine: PersonalEngine = isPersonalEngine(deps.engine) ? deps.engine : new LocalEngine(deps.engine);
   try {
     const loaded =
       deps.loaded ??
@@ -666,16 +932,24 @@ export async function createWith(options: CreateOptions, deps: RecommenderDeps):
       ...(opts.wasmPaths ? { wasmPaths: opts.wasmPaths } : {}),
       ...deps.engineInit,
     };
-    const [engineInfo, store] = await Promise.all([deps.engine.init(init), storePromise]);
+    const adapterOptions = adapterSetting(opts.adapter, manifest);
+    const [engineInfo, store] = await Promise.all([engine.init(init), storePromise]);
     const paused = (await store.getMeta<boolean>('paused').catch(() => undefined)) === true;
     let channel: BroadcastChannel | null = null;
     if (deps.channel !== undefined) channel = deps.channel;
     else if (typeof BroadcastChannel !== 'undefined') channel = new BroadcastChannel(`localrec:${opts.dbName ?? 'localrec'}`);
+    let adapter: { options: AdapterOptions; state: AdapterState; note: string | null } | null = null;
+    if (adapterOptions) {
+      const loadedAdapter = await loadAdapter(store, manifest, adapterOptions);
+      await engine.adapterSet(loadedAdapter.state, adapterOptions);
+      adapter = { options: adapterOptions, ...loadedAdapter };
+    }
     const rec = new Recommender({
       manifest,
       catalog,
       table,
-      engine: deps.engine,
+      engine,
+      adapter,
       store,
       hasEncoder: engineInfo.hasEncoder,
       paused,
@@ -686,7 +960,7 @@ export async function createWith(options: CreateOptions, deps: RecommenderDeps):
     return rec;
   } catch (e) {
     // nothing half-open stays behind: the worker is terminated, the database connection closed
-    void deps.engine.close().catch(() => {});
+    void engine.close().catch(() => {});
     void storePromise.then((s) => s.close()).catch(() => {});
     throw e;
   }

@@ -5,6 +5,8 @@
  *   v1  `events` (keyPath `id`, autoIncrement, index `by-time`): `{ id, type, item, value?, time }`
  *   v2  `events` records become `{ id, type, itemId, value: number | null, time }` (migrated in place),
  *       new `meta` (key → value: `paused`...) and `items` (items added in the page, with their token).
+ *   v3  new `adapters` (keyPath `modelVersion`): the visitor's personal adapter per model version
+ *       (src/core/adapter.ts AdapterState; typed arrays stored as such). Existing stores untouched.
  *
  * Concurrency: IndexedDB serialises readwrite transactions across tabs and autoIncrement keys are
  * allocated inside the transaction, so two tabs appending at once never overwrite each other.
@@ -17,10 +19,11 @@
  * event is lost) and `QuotaError` is thrown.
  */
 import { wrap, type DBSchema, type IDBPDatabase, type IDBPTransaction, type StoreNames } from 'idb';
+import type { AdapterState } from '../core/adapter';
 import { QuotaError, StorageUnavailableError } from '../core/errors';
 import type { EventType, StoredEvent, StorageInfo } from '../types';
 
-export const DB_VERSION = 2;
+export const DB_VERSION = 3;
 
 /** An event before it is stored (the store assigns `id`). */
 export type NewEvent = Omit<StoredEvent, 'id'>;
@@ -52,6 +55,12 @@ export interface HistoryStore {
   setMeta(key: string, value: unknown): Promise<void>;
   putItems(items: StoredItem[]): Promise<void>;
   listItems(): Promise<StoredItem[]>;
+  /** The stored adapter record of a model version (unvalidated: callers run validateAdapter). */
+  getAdapter(modelVersion: string): Promise<unknown>;
+  /** Stores (replaces) the adapter of its model version; QuotaError when the disk is full (history untouched). */
+  putAdapter(state: AdapterState): Promise<void>;
+  /** Deletes stored adapters: every one, or every one except the `keep` model version. */
+  deleteAdapters(keep?: string): Promise<void>;
   close(): void;
 }
 
@@ -68,6 +77,8 @@ export interface StoreOptions {
    * on the prune-and-retry). Throwing a DOMException named 'QuotaExceededError' simulates a full disk.
    */
   beforeWrite?: (attempt: number) => void;
+  /** Test hook, called inside every adapter write transaction (throw to simulate a full disk). */
+  beforeAdapterWrite?: () => void;
 }
 
 export const DEFAULT_MAX_EVENTS = 5000;
@@ -76,6 +87,7 @@ interface V2Schema extends DBSchema {
   events: { key: number; value: StoredEvent; indexes: { 'by-time': number } };
   meta: { key: string; value: { key: string; value: unknown } };
   items: { key: string; value: StoredItem };
+  adapters: { key: string; value: AdapterState };
 }
 
 /** v1 records, as written by schema version 1 (kept for the migration). */
@@ -94,18 +106,20 @@ function isQuotaError(e: unknown): boolean {
 }
 
 /**
- * Upgrade code path: every step from `oldVersion` to DB_VERSION, in order. Exported for tests
- * that open a database at version 1 with {@link upgradeToV1} and then reopen it here.
+ * Upgrade code path: every step from `oldVersion` to `newVersion` (default DB_VERSION), in order.
+ * Exported for tests that open a database at an older version (upgradeToV1, or this with
+ * `newVersion` 2) and then reopen it with the store.
  */
 export function upgradeSchema(
   db: IDBPDatabase<V2Schema>,
   oldVersion: number,
   tx: IDBPTransaction<V2Schema, StoreNames<V2Schema>[], 'versionchange'>,
+  newVersion: number = DB_VERSION,
 ): void {
   if (oldVersion < 1) {
     upgradeToV1(db as unknown as IDBPDatabase);
   }
-  if (oldVersion < 2) {
+  if (oldVersion < 2 && newVersion >= 2) {
     db.createObjectStore('meta', { keyPath: 'key' });
     db.createObjectStore('items', { keyPath: 'id' });
     // rewrite v1 records: item → itemId, value → number | null
@@ -128,6 +142,9 @@ export function upgradeSchema(
       }
     })();
   }
+  if (oldVersion < 3 && newVersion >= 3) {
+    db.createObjectStore('adapters', { keyPath: 'modelVersion' });
+  }
 }
 
 /** Schema version 1 (the first release): one `events` store. */
@@ -146,8 +163,10 @@ export class IdbStore implements HistoryStore {
   private readonly factory: IDBFactory;
   private readonly blockedTimeoutMs: number;
   private readonly beforeWrite: ((attempt: number) => void) | undefined;
+  private readonly beforeAdapterWrite: (() => void) | undefined;
 
   private constructor(opts: StoreOptions, factory: IDBFactory) {
+    this.beforeAdapterWrite = opts.beforeAdapterWrite;
     this.name = opts.dbName ?? 'localrec';
     this.maxEvents = opts.maxEvents ?? DEFAULT_MAX_EVENTS;
     this.factory = factory;
@@ -355,6 +374,44 @@ export class IdbStore implements HistoryStore {
     return items.sort((a, b) => a.added - b.added || (a.id < b.id ? -1 : 1));
   }
 
+  async getAdapter(modelVersion: string): Promise<unknown> {
+    return this.withDb((db) => db.get('adapters', modelVersion));
+  }
+
+  async putAdapter(state: AdapterState): Promise<void> {
+    try {
+      await this.withDb(async (db) => {
+        const tx = db.transaction('adapters', 'readwrite');
+        const done = tx.done;
+        done.catch(() => {});
+        try {
+          this.beforeAdapterWrite?.();
+          await tx.store.put(state);
+          await done;
+        } catch (e) {
+          try {
+            tx.abort();
+          } catch {
+            // already finished
+          }
+          await done.catch(() => {});
+          throw e;
+        }
+      });
+    } catch (e) {
+      if (isQuotaError(e)) throw new QuotaError('storage quota exceeded while saving the adapter; the history is untouched', { cause: e });
+      throw e;
+    }
+  }
+
+  async deleteAdapters(keep?: string): Promise<void> {
+    await this.withDb(async (db) => {
+      const tx = db.transaction('adapters', 'readwrite');
+      for (const key of await tx.store.getAllKeys()) if (key !== keep) await tx.store.delete(key);
+      await tx.done;
+    });
+  }
+
   close(): void {
     this.closed = true;
     this.db?.close();
@@ -369,6 +426,7 @@ export class MemoryStore implements HistoryStore {
   private nextId = 1;
   private readonly meta = new Map<string, unknown>();
   private readonly items = new Map<string, StoredItem>();
+  private readonly adapters = new Map<string, AdapterState>();
   private readonly maxEvents: number;
 
   constructor(reason: string, opts: { maxEvents?: number } = {}) {
@@ -406,6 +464,16 @@ export class MemoryStore implements HistoryStore {
   }
   async listItems(): Promise<StoredItem[]> {
     return [...this.items.values()].sort((a, b) => a.added - b.added);
+  }
+  async getAdapter(modelVersion: string): Promise<unknown> {
+    const a = this.adapters.get(modelVersion);
+    return a ? structuredClone(a) : undefined;
+  }
+  async putAdapter(state: AdapterState): Promise<void> {
+    this.adapters.set(state.modelVersion, structuredClone(state));
+  }
+  async deleteAdapters(keep?: string): Promise<void> {
+    for (const k of [...this.adapters.keys()]) if (k !== keep) this.adapters.delete(k);
   }
   close(): void {}
 }

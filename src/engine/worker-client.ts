@@ -1,7 +1,9 @@
-/** The page side of the inference worker: the InferenceEngine interface over postMessage. */
+/** The page side of the inference worker: the InferenceEngine and AdapterHost interfaces over postMessage. */
+import type { AdapterOptions, AdapterState } from '../core/adapter';
 import { BackendError, ClosedError } from '../core/errors';
 import type { Backend } from '../types';
-import type { EngineInit, InferenceEngine, RunResult } from './inference';
+import type { EngineInit, RunResult } from './inference';
+import type { AdapterDebug, LearnRequest, LearnResponse, PersonalEngine, PersonalRunResult } from './personal';
 import {
   deserializeError,
   transferables,
@@ -14,7 +16,7 @@ import {
 type Pending = { resolve: (v: unknown) => void; reject: (e: unknown) => void };
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 
-export class WorkerEngine implements InferenceEngine {
+export class WorkerEngine implements PersonalEngine {
   private readonly worker: Worker;
   private nextId = 1;
   private readonly pending = new Map<number, Pending>();
@@ -74,6 +76,24 @@ export class WorkerEngine implements InferenceEngine {
 
   simulateGpuFailure(mode: 'throw' | 'destroy-device'): Promise<string> {
     return this.call<'simulateGpuFailure'>({ op: 'simulateGpuFailure', mode });
+  }
+
+  async adapterSet(state: AdapterState | null, options?: AdapterOptions): Promise<void> {
+    await this.call<'adapterSet'>({ op: 'adapterSet', state, ...(options ? { options } : {}) });
+  }
+
+  async runPersonal(history: BigInt64Array, length: number): Promise<PersonalRunResult> {
+    const res = await this.call<'runPersonal'>({ op: 'runPersonal', history, length });
+    this.current = res.backend;
+    return res;
+  }
+
+  adapterLearn(example: LearnRequest, now: number): Promise<LearnResponse> {
+    return this.call<'adapterLearn'>({ op: 'adapterLearn', example, now });
+  }
+
+  adapterDebug(clear: boolean): Promise<AdapterDebug> {
+    return this.call<'adapterDebug'>({ op: 'adapterDebug', clear });
   }
 
   async close(): Promise<void> {

@@ -2,8 +2,17 @@ import 'fake-indexeddb/auto';
 import { IDBFactory } from 'fake-indexeddb';
 import { openDB } from 'idb';
 import { describe, expect, it } from 'vitest';
+import { createAdapter, validateAdapter } from '../../src/core/adapter';
 import { QuotaError } from '../../src/core/errors';
-import { DB_VERSION, IdbStore, MemoryStore, openHistoryStore, upgradeToV1, type NewEvent } from '../../src/engine/store';
+import {
+  DB_VERSION,
+  IdbStore,
+  MemoryStore,
+  openHistoryStore,
+  upgradeSchema,
+  upgradeToV1,
+  type NewEvent,
+} from '../../src/engine/store';
 
 const ev = (itemId: string, time = 1, type: NewEvent['type'] = 'view'): NewEvent => ({ type, itemId, value: null, time });
 
@@ -104,7 +113,76 @@ describe('IdbStore', () => {
     const [next] = await store.append([ev('9')]);
     expect(next!.id).toBe(3);
     store.close();
-    expect(DB_VERSION).toBe(2);
+    expect(DB_VERSION).toBe(3);
+  });
+
+  it('migrates a version 2 database to 3: history, pause and added items kept, an adapters store added', async () => {
+    const factory = new IDBFactory();
+    const g = globalThis as { indexedDB: IDBFactory };
+    const saved = g.indexedDB;
+    g.indexedDB = factory;
+    try {
+      // the v2 schema exactly as the previous release created it
+      const v2 = await openDB('localrec', 2, {
+        upgrade: (db, old, _new, tx) => upgradeSchema(db as never, old, tx as never, 2),
+      });
+      expect([...v2.objectStoreNames].sort()).toEqual(['events', 'items', 'meta']);
+      await v2.add('events', { type: 'view', itemId: '50', value: null, time: 1 });
+      await v2.put('meta', { key: 'paused', value: true });
+      await v2.put('items', { id: 'x', title: 'X', genres: [], year: null, token: [1], modelVersion: 'm', added: 1 });
+      v2.close();
+    } finally {
+      g.indexedDB = saved;
+    }
+    const store = await IdbStore.open({ indexedDB: factory });
+    expect(await store.all()).toEqual([{ id: 1, type: 'view', itemId: '50', value: null, time: 1 }]);
+    expect(await store.getMeta('paused')).toBe(true);
+    expect((await store.listItems()).map((i) => i.id)).toEqual(['x']);
+    expect(await store.getAdapter('m1')).toBeUndefined();
+    const a = createAdapter('m1', 4, 2);
+    a.params[0] = 0.5;
+    await store.putAdapter(a);
+    const back = validateAdapter(await store.getAdapter('m1'));
+    expect(back.params).toEqual(a.params);
+    expect(back.params).toBeInstanceOf(Float32Array);
+    store.close();
+  });
+
+  it('adapters are kept per model version; deleteAdapters keeps one or none', async () => {
+    for (const store of [await IdbStore.open({ indexedDB: new IDBFactory() }), new MemoryStore('test')]) {
+      await store.putAdapter(createAdapter('v1', 4, 2));
+      const b = createAdapter('v2', 4, 2);
+      b.updates = 3;
+      await store.putAdapter(b);
+      expect((validateAdapter(await store.getAdapter('v2'))).updates).toBe(3);
+      expect(await store.getAdapter('v1')).toBeDefined();
+      await store.deleteAdapters('v2');
+      expect(await store.getAdapter('v1')).toBeUndefined();
+      expect(await store.getAdapter('v2')).toBeDefined();
+      await store.deleteAdapters();
+      expect(await store.getAdapter('v2')).toBeUndefined();
+      store.close();
+    }
+  });
+
+  it('a full disk while saving the adapter: QuotaError, the history and the previous adapter are intact', async () => {
+    let fail = false;
+    const store = await IdbStore.open({
+      indexedDB: new IDBFactory(),
+      beforeAdapterWrite: () => {
+        if (fail) throw quota();
+      },
+    });
+    await store.append([ev('1'), ev('2')]);
+    const a = createAdapter('v', 4, 2);
+    await store.putAdapter(a);
+    fail = true;
+    const b = createAdapter('v', 4, 2);
+    b.updates = 9;
+    await expect(store.putAdapter(b)).rejects.toBeInstanceOf(QuotaError);
+    expect((await store.all()).map((e) => e.itemId)).toEqual(['1', '2']);
+    expect(validateAdapter(await store.getAdapter('v')).updates).toBe(0);
+    store.close();
   });
 
   it('an older connection steps aside (blocking) so a newer version can upgrade, then reopens lazily', async () => {

@@ -1,0 +1,180 @@
+/**
+ * The visitor's adapter where the model runs (issue 5): in the inference worker, or in the page
+ * when there is no worker (and in Node tests). {@link AdapterRuntime} holds the working copy of the
+ * adapter and the item table (built from the verified items.bin bytes the engine receives at init)
+ * and does the O(catalogue) work: rescoring with the personal user representation and the
+ * learning steps. {@link LocalEngine} puts it in front of any in-realm InferenceEngine; the worker
+ * (worker.ts) wraps its OrtEngine the same way and WorkerEngine forwards the calls, so both paths
+ * compute the same thing with the same code.
+ *
+ * The page (recommender.ts) keeps the source of truth in IndexedDB: it hands the stored adapter
+ * over with `adapterSet` and persists the state `adapterLearn` returns after an accepted update.
+ */
+import {
+  applyAdapter,
+  learn,
+  type AdapterOptions,
+  type AdapterState,
+  type LearnResult,
+} from '../core/adapter';
+import { BackendError, ModelFormatError } from '../core/errors';
+import { ItemTable } from '../core/item-table';
+import type { Backend } from '../types';
+import type { EngineInit, InferenceEngine, RunResult } from './inference';
+
+/** One run of the model with the adapter applied. */
+export interface PersonalRunResult extends RunResult {
+  /**
+   * The personal user representation and gate, when the adapter has learned anything; `scores`
+   * are then dot(u', token) over the model's items (items.bin rows). null: `scores` are the
+   * graph's own (the shipped model's answer).
+   */
+  personal: { user: Float32Array; gate: Float32Array } | null;
+}
+
+/** One example to learn from: the shipped model's u/g for the history before `target`. */
+export interface LearnRequest {
+  user: Float32Array;
+  gate: Float32Array;
+  /** model index of the item that came next */
+  target: number;
+}
+
+export interface LearnResponse {
+  result: LearnResult;
+  /** the adapter after an accepted update (a copy), null when refused */
+  state: AdapterState | null;
+  /** wall time of the learn() call in ms (performance.now() in the realm that ran it) */
+  ms: number;
+}
+
+/** What the adapter runtime keeps for tests and the benchmark. */
+export interface AdapterDebug {
+  /** ms of the last learn calls, oldest first (at most {@link MAX_TIMINGS}) */
+  timings: number[];
+  /** inputs of the learn calls since the adapter was last set, oldest first (at most {@link MAX_TRACE}) */
+  trace: { user: number[]; gate: number[]; target: number; accepted: boolean }[];
+}
+
+export const MAX_TIMINGS = 256;
+export const MAX_TRACE = 64;
+
+/** The adapter calls an engine offers besides inference. */
+export interface AdapterHost {
+  /** Sets the working adapter (null: none, runs are the shipped model's) and its options. */
+  adapterSet(state: AdapterState | null, options?: AdapterOptions): Promise<void>;
+  /** Runs one history (batch 1, right-aligned int64 [1, length]) and applies the adapter. */
+  runPersonal(history: BigInt64Array, length: number): Promise<PersonalRunResult>;
+  /** One on-device update (the steps after one interaction). Throws when no adapter is set. */
+  adapterLearn(example: LearnRequest, now: number): Promise<LearnResponse>;
+  /** Timings and learn inputs (tests, benchmark); `clear` empties the timings. */
+  adapterDebug(clear: boolean): Promise<AdapterDebug>;
+}
+
+export type PersonalEngine = InferenceEngine & AdapterHost;
+
+export function isPersonalEngine(e: InferenceEngine): e is PersonalEngine {
+  const x = e as Partial<AdapterHost>;
+  return typeof x.adapterSet === 'function' && typeof x.runPersonal === 'function' && typeof x.adapterLearn === 'function';
+}
+
+const now = (): number => (globalThis.performance ? globalThis.performance.now() : Date.now());
+
+/** The adapter's working copy and the maths that need the item table. Synchronous. */
+export class AdapterRuntime {
+  private table: ItemTable | null = null;
+  private state: AdapterState | null = null;
+  private options: AdapterOptions | undefined;
+  private timings: number[] = [];
+  private trace: AdapterDebug['trace'] = [];
+
+  /** Builds the item table from the verified items.bin bytes (base rows only: added items are never targets). */
+  init(init: EngineInit): void {
+    this.table = init.items ? ItemTable.fromBytes(init.items, init.manifest.itemTable) : null;
+  }
+
+  set(state: AdapterState | null, options?: AdapterOptions): void {
+    this.state = state;
+    this.options = options;
+    this.trace = [];
+  }
+
+  /** Applies the adapter to a batch-1 run (mutates nothing the caller keeps). */
+  personalize(out: RunResult): PersonalRunResult {
+    const s = this.state;
+    if (!s || s.updates === 0 || !this.table) return { ...out, personal: null };
+    const personal = applyAdapter(s, out.user.subarray(0, s.dim), out.gate.subarray(0, s.experts));
+    const scores = this.table.scoreAll(personal.user);
+    scores[0] = 0;
+    return { ...out, scores, personal };
+  }
+
+  learn(example: LearnRequest, at: number): LearnResponse {
+    const s = this.state;
+    if (!s) throw new BackendError('no adapter is set');
+    if (!this.table) throw new ModelFormatError('the item table is missing: the adapter cannot learn');
+    const t0 = now();
+    const result = learn(s, this.table, example, this.options, at);
+    const ms = now() - t0;
+    this.timings.push(ms);
+    if (this.timings.length > MAX_TIMINGS) this.timings.splice(0, this.timings.length - MAX_TIMINGS);
+    this.trace.push({ user: Array.from(example.user), gate: Array.from(example.gate), target: example.target, accepted: result.accepted });
+    if (this.trace.length > MAX_TRACE) this.trace.splice(0, this.trace.length - MAX_TRACE);
+    return { result, state: result.accepted ? structuredClone(s) : null, ms };
+  }
+
+  debug(clear: boolean): AdapterDebug {
+    const out = { timings: [...this.timings], trace: this.trace.map((t) => ({ ...t })) };
+    if (clear) this.timings = [];
+    return out;
+  }
+}
+
+/** An in-realm InferenceEngine with the adapter in front (in-page inference, Node tests, the worker). */
+export class LocalEngine implements PersonalEngine {
+  private readonly adapter = new AdapterRuntime();
+
+  constructor(private readonly inner: InferenceEngine) {}
+
+  get backend(): Backend {
+    return this.inner.backend;
+  }
+
+  async init(init: EngineInit): Promise<{ backend: Backend; hasEncoder: boolean }> {
+    this.adapter.init(init);
+    return this.inner.init(init);
+  }
+
+  run(history: BigInt64Array, batch: number, length: number): Promise<RunResult> {
+    return this.inner.run(history, batch, length);
+  }
+
+  async runPersonal(history: BigInt64Array, length: number): Promise<PersonalRunResult> {
+    return this.adapter.personalize(await this.inner.run(history, 1, length));
+  }
+
+  async adapterSet(state: AdapterState | null, options?: AdapterOptions): Promise<void> {
+    // a copy: the caller's object stays theirs (as it would across postMessage)
+    this.adapter.set(state ? structuredClone(state) : null, options);
+  }
+
+  async adapterLearn(example: LearnRequest, at: number): Promise<LearnResponse> {
+    return this.adapter.learn(example, at);
+  }
+
+  async adapterDebug(clear: boolean): Promise<AdapterDebug> {
+    return this.adapter.debug(clear);
+  }
+
+  encode(features: BigInt64Array, batch: number): Promise<Float32Array> {
+    return this.inner.encode(features, batch);
+  }
+
+  simulateGpuFailure(mode: 'throw' | 'destroy-device'): Promise<string> {
+    return this.inner.simulateGpuFailure(mode);
+  }
+
+  close(): Promise<void> {
+    return this.inner.close();
+  }
+}
