@@ -17,7 +17,10 @@ const USAGE = `usage: npm run eval -- --model public/models/<name> --data <file.
   --leave-last    train.jsonl rows: split each user's last item off as the target
   --dump FILE     write per-row top-10 model indices (history removed) as JSON lines
   --threads N     onnxruntime-node intra-op threads (default: onnxruntime's choice)
-  --ort-default   do not set qdq_matmulnbits_accuracy_level=0 (lets node quantise activations)`;
+  --ort-default   do not set qdq_matmulnbits_accuracy_level=0 (lets node quantise activations)
+  --adapt         replay each row's history through the on-device adapter (item by item, the
+                  browser's code) before predicting next
+  --adapter-options JSON   adapter options for --adapt, e.g. '{"lr":0.05,"steps":2}'`;
 
 class UsageError extends Error {}
 
@@ -46,6 +49,16 @@ function parseArgs(argv: string[]): EvalOptions {
       case '--fp32': o.fp32 = true; break;
       case '--leave-last': o.leaveLast = true; break;
       case '--ort-default': o.exactQdq = false; break;
+      case '--adapt': o.adapt = true; break;
+      case '--adapter-options': {
+        const v = val(flag, next());
+        try {
+          o.adapterOptions = JSON.parse(v) as EvalOptions['adapterOptions'];
+        } catch {
+          throw new UsageError(`--adapter-options needs a JSON object, got ${v}`);
+        }
+        break;
+      }
       case '--help': case '-h': console.log(USAGE); process.exit(0);
       default: throw new UsageError(`unknown argument ${a}`);
     }
@@ -72,6 +85,7 @@ async function main(): Promise<void> {
     const c = report.candidates, f = report.full;
     if (c) console.error(`eval: candidates: ${report.candidateRows} rows, HR@1 ${c.hr1_mean.toFixed(4)} ± ${c.hr1_std.toFixed(4)} (${c.sets} sets), NDCG@5 ${c.ndcg5_mean.toFixed(4)}`);
     if (f) console.error(`eval: full ranking: ${report.rows} rows${report.candidateRows ? " (also reported for candidate rows)" : ""}, HR@10 ${f.hr10.toFixed(4)}, NDCG@10 ${f.ndcg10.toFixed(4)}, HR@1 ${f.hr1.toFixed(4)}`);
+    if (report.adapt) console.error(`eval: adapter: ${report.adapt.updates} updates learned, ${report.adapt.refused} refused`);
     console.error(`eval: ${report.rows} rows in ${report.seconds.toFixed(1)} s; unknown ids: history ${report.unknown.historyIds}, next ${report.unknown.next}, candidates ${report.unknown.candidateIds}; malformed lines ${report.malformedLines}`);
     process.stdout.write(JSON.stringify(report) + '\n');
   } catch (e) {

@@ -33,6 +33,8 @@ import { historyTensorData } from '../../src/core/history';
 import { parseManifest, sha256Hex, verifyFile } from '../../src/core/manifest';
 import type { ModelManifest } from '../../src/core/manifest-types';
 import { hitAt, ndcgAt, rankOf, topK } from '../../src/core/rank';
+import type { AdapterOptions } from '../../src/core/adapter';
+import { loadTable, prefixes, Replay, userVectors } from './adapt';
 import { mapRow, parseRow, type MalformedLine, type MappedRow } from './dataset';
 
 export interface EvalOptions {
@@ -57,6 +59,13 @@ export interface EvalOptions {
    * qdq_matmulnbits_accuracy_level = 0, default true) so node ranks like the browser
    */
   exactQdq?: boolean;
+  /**
+   * replay each row's history through the on-device adapter (src/core/adapter.ts) item by item
+   * before predicting `next`, and score with the personalised user representation
+   */
+  adapt?: boolean;
+  /** adapter options for --adapt (defaults: ADAPTER_DEFAULTS) */
+  adapterOptions?: AdapterOptions;
   /** progress messages (default: none) */
   progress?: (msg: string) => void;
 }
@@ -83,6 +92,8 @@ export interface EvalReport {
   full: null | { hr1: number; hr10: number; ndcg10: number };
   batch: number;
   leaveLast: boolean;
+  /** --adapt: adapter options and how many updates were learned / refused */
+  adapt: null | { options: AdapterOptions; updates: number; refused: number };
   /** wall time of the whole evaluation (loading and verifying the model included) */
   seconds: number;
   /** of which inside onnxruntime session.run */
@@ -195,12 +206,39 @@ export async function evaluate(opts: EvalOptions): Promise<EvalReport> {
   const dump: WriteStream | null = opts.dump ? createWriteStream(opts.dump) : null;
   let lastProgress = performance.now();
   let inferenceMs = 0;
+  const table = opts.adapt ? loadTable(m) : null;
+  const adaptOptions = opts.adapterOptions ?? {};
+  let adaptUpdates = 0, adaptRefused = 0;
+
+  /** Personalised scores of each row: the history replayed through the adapter, then scored. */
+  const adaptedScores = async (rowsWithHistory: MappedRow[]): Promise<Float32Array> => {
+    const { dim, experts } = m.manifest;
+    const all: number[][] = [];
+    const offsets: number[] = [];
+    for (const r of rowsWithHistory) {
+      offsets.push(all.length);
+      for (const p of prefixes(r.history)) all.push(p);
+    }
+    const ti = performance.now();
+    const vec = await userVectors(m, all);
+    inferenceMs += performance.now() - ti;
+    const out = new Float32Array(rowsWithHistory.length * width);
+    rowsWithHistory.forEach((r, k) => {
+      const o = offsets[k]!, n = r.history.length;
+      const replay = new Replay(table!, dim, experts, vec.user.subarray(o * dim, (o + n) * dim), vec.gate.subarray(o * experts, (o + n) * experts), adaptOptions);
+      for (let i = 0; i + 1 < n; i++) replay.learnFrom(i, r.history[i + 1]!);
+      adaptUpdates += replay.state.updates;
+      adaptRefused += replay.refused;
+      replay.scores(n - 1, true, out.subarray(k * width, (k + 1) * width));
+    });
+    return out;
+  };
 
   const processBatch = async (batch: MappedRow[]): Promise<void> => {
     const withHistory = batch.filter((r) => r.history.length > 0);
     const ti = performance.now();
-    const flat = withHistory.length ? await scoreBatch(m, withHistory.map((r) => r.history)) : new Float32Array(0);
-    inferenceMs += performance.now() - ti;
+    const flat = !withHistory.length ? new Float32Array(0) : table ? await adaptedScores(withHistory) : await scoreBatch(m, withHistory.map((r) => r.history));
+    if (!table) inferenceMs += performance.now() - ti;
     let k = 0;
     for (const r of batch) {
       let s: Float32Array;
@@ -303,6 +341,7 @@ export async function evaluate(opts: EvalOptions): Promise<EvalReport> {
     full: rows ? { hr1: fullHit1 / rows, hr10: fullHit10 / rows, ndcg10: fullNdcg10 / rows } : null,
     batch: batchSize,
     leaveLast: opts.leaveLast ?? false,
+    adapt: opts.adapt ? { options: adaptOptions, updates: adaptUpdates, refused: adaptRefused } : null,
     seconds: (performance.now() - t0) / 1000,
     inferenceSeconds: inferenceMs / 1000,
   };

@@ -28,6 +28,8 @@ export interface TokenSource {
   scoreAll(user: ArrayLike<number>, out?: Float32Array): Float32Array;
   /** writes token j into out[0..dim) */
   tokenInto(index: number, out: Float32Array | Float64Array): void;
+  /** optional fast path: out[x] += Σ_j weights[j] · token_j[x] (rows with weight 0 skipped) */
+  addWeighted?(weights: ArrayLike<number>, out: Float64Array): void;
 }
 
 export interface AdapterOptions {
@@ -101,7 +103,7 @@ export interface LearnResult {
   accepted: boolean;
   /** mean cross-entropy over the window before the first step */
   lossBefore: number;
-  /** ... and after the last step */
+  /** ... and after the last step (NaN unless learn() was asked to measure it) */
   lossAfter: number;
   /** L2 norm of the first step's (unclipped) gradient */
   gradNorm: number;
@@ -323,19 +325,25 @@ interface Scratch {
   z: Float64Array;
   f: Forward;
   sample: Int32Array;
+  sampleTokens: Float64Array;
+  weights: Float64Array | null;
 }
 
-/** The classes of one example: every row 1..rows-1, or the target plus seeded negatives. */
-function sampleClasses(rows: number, target: number, o: ResolvedAdapterOptions, seed: number, out: Int32Array): number {
+/**
+ * The shared negatives of one step (sampled softmax): `negatives` rows drawn uniformly from
+ * 1..rows-1 with a seeded PRNG, their tokens gathered once into `tokens` (row-major).
+ */
+function sampleNegatives(table: TokenSource, o: ResolvedAdapterOptions, seed: number, ids: Int32Array, tokens: Float64Array): void {
   const rand = mulberry32(seed);
-  const n = rows - 1;
-  let m = 0;
-  out[m++] = target;
+  const n = table.rows - 1;
+  const d = table.dim;
+  const tmp = new Float64Array(d);
   for (let i = 0; i < o.negatives; i++) {
     const j = 1 + Math.min(n - 1, Math.floor(rand() * n));
-    if (j !== target) out[m++] = j;
+    ids[i] = j;
+    table.tokenInto(j, tmp);
+    tokens.set(tmp, i * d);
   }
-  return m;
 }
 
 /**
@@ -363,7 +371,9 @@ function scratch(L: Layout, table: TokenSource, o: ResolvedAdapterOptions): Scra
     token: new Float64Array(L.d),
     z: new Float64Array(L.d),
     f: newForward(L),
-    sample: new Int32Array(o.negatives + 1),
+    sample: new Int32Array(o.negatives),
+    sampleTokens: new Float64Array(table.rows - 1 <= o.fullSoftmaxMax ? 0 : o.negatives * L.d),
+    weights: table.addWeighted ? new Float64Array(table.rows) : null,
   };
 }
 
@@ -384,9 +394,10 @@ function lossGradImpl(
   const full = rows - 1 <= o.fullSoftmaxMax;
   const correction = full ? 0 : Math.log((rows - 1) / o.negatives);
   const { f, z, token } = sc;
+  if (!full) sampleNegatives(table, o, seed, sc.sample, sc.sampleTokens);
   let total = 0;
   const inv = 1 / examples.length;
-  examples.forEach((ex, e) => {
+  examples.forEach((ex) => {
     forward(params, L, ex.user, ex.gate, f);
     z.fill(0);
     let loss: number;
@@ -399,35 +410,57 @@ function lossGradImpl(
       const lse = max + Math.log(sum);
       loss = lse - scores[ex.target]!;
       if (grad) {
-        // z = Σ_j p_j token_j - token_target
-        for (let j = 1; j < rows; j++) {
-          const p = Math.exp(scores[j]! - lse);
-          if (p < 1e-12) continue;
-          table.tokenInto(j, token);
-          for (let x = 0; x < d; x++) z[x] = z[x]! + p * token[x]!;
+        // z = Σ_j p_j token_j - token_target (probabilities below 1e-12 are dropped)
+        const w = sc.weights;
+        if (w && table.addWeighted) {
+          w[0] = 0;
+          for (let j = 1; j < rows; j++) {
+            const p = Math.exp(scores[j]! - lse);
+            w[j] = p < 1e-12 ? 0 : p;
+          }
+          table.addWeighted(w, z);
+        } else {
+          for (let j = 1; j < rows; j++) {
+            const p = Math.exp(scores[j]! - lse);
+            if (p < 1e-12) continue;
+            table.tokenInto(j, token);
+            for (let x = 0; x < d; x++) z[x] = z[x]! + p * token[x]!;
+          }
         }
       }
     } else {
-      const m = sampleClasses(rows, ex.target, o, (seed * 0x9e3779b1 + e * 0x85ebca6b) >>> 0, sc.sample);
-      const logits = new Float64Array(m);
-      let max = -Infinity;
-      for (let i = 0; i < m; i++) {
-        table.tokenInto(sc.sample[i]!, token);
+      // classes: the target, then the step's shared negatives (minus the target if drawn)
+      const M = o.negatives;
+      const S = sc.sample, T = sc.sampleTokens;
+      const logits = new Float64Array(M + 1);
+      table.tokenInto(ex.target, token);
+      let t0 = 0;
+      for (let x = 0; x < d; x++) t0 += token[x]! * f.u2[x]!;
+      logits[0] = t0;
+      let max = t0;
+      for (let i = 0; i < M; i++) {
+        if (S[i] === ex.target) {
+          logits[i + 1] = -Infinity;
+          continue;
+        }
         let acc = 0;
-        for (let x = 0; x < d; x++) acc += token[x]! * f.u2[x]!;
-        logits[i] = acc + (i === 0 ? 0 : correction);
-        if (logits[i]! > max) max = logits[i]!;
+        const off = i * d;
+        for (let x = 0; x < d; x++) acc += T[off + x]! * f.u2[x]!;
+        logits[i + 1] = acc + correction;
+        if (logits[i + 1]! > max) max = logits[i + 1]!;
       }
       let sum = 0;
-      for (let i = 0; i < m; i++) sum += Math.exp(logits[i]! - max);
+      for (let i = 0; i <= M; i++) sum += Math.exp(logits[i]! - max);
       const lse = max + Math.log(sum);
       loss = lse - logits[0]!;
       if (grad) {
-        for (let i = 0; i < m; i++) {
-          const p = Math.exp(logits[i]! - lse);
+        const p0 = Math.exp(logits[0]! - lse);
+        for (let x = 0; x < d; x++) z[x] = z[x]! + p0 * token[x]!;
+        for (let i = 0; i < M; i++) {
+          const p = Math.exp(logits[i + 1]! - lse);
           if (p < 1e-12) continue;
-          table.tokenInto(sc.sample[i]!, token);
-          for (let x = 0; x < d; x++) z[x] = z[x]! + p * token[x]!;
+          const off = i * d;
+          for (let x = 0; x < d; x++) z[x] = z[x]! + p * T[off + x]!;
         }
       }
     }
@@ -490,9 +523,10 @@ function windowExamples(s: AdapterState): AdapterExample[] {
 /**
  * Learns from one interaction: appends the example to the replay window (dropping the oldest)
  * and takes `steps` clipped SGD steps on the window's mean cross-entropy, with the shipped
- * weights frozen. Mutates `s` only if the result is finite; returns what happened.
+ * weights frozen. Mutates `s` only if the result is finite; returns what happened. `measure`
+ * also computes the loss after the steps (one more pass over the window; for tests and tools).
  */
-export function learn(s: AdapterState, table: TokenSource, example: AdapterExample, options?: AdapterOptions, now = 0): LearnResult {
+export function learn(s: AdapterState, table: TokenSource, example: AdapterExample, options?: AdapterOptions, now = 0, measure = false): LearnResult {
   const o = resolve(options);
   const L = layoutOf(s);
   checkVec(example.user, L.d, 'example user');
@@ -542,9 +576,9 @@ export function learn(s: AdapterState, table: TokenSource, example: AdapterExamp
     project(params, L, o);
   }
   const steps = o.steps;
-  const lossAfter = steps > 0 && Number.isFinite(gradNorm) ? lossGradImpl(L, params, table, examples, null, o, s.updates * 131 + steps, sc) : lossBefore;
+  const lossAfter = !measure ? NaN : steps > 0 && Number.isFinite(gradNorm) ? lossGradImpl(L, params, table, examples, null, o, s.updates * 131 + steps, sc) : lossBefore;
   const stored = Float32Array.from(params);
-  if (!allFinite(stored) || !Number.isFinite(lossAfter) && steps > 0) {
+  if (!allFinite(stored) || !Number.isFinite(gradNorm)) {
     return { accepted: false, lossBefore, lossAfter, gradNorm };
   }
   s.params = stored;

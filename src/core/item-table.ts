@@ -93,6 +93,30 @@ export class ItemTable {
     }
   }
 
+  /**
+   * out[x] += Σ_j weights[j] · token_j[x] over every row j with weights[j] !== 0 (the adapter's
+   * softmax gradient, src/core/adapter.ts). `weights` must have `rows` entries.
+   */
+  addWeighted(weights: ArrayLike<number>, out: Float64Array): void {
+    const d = this.dim;
+    if (weights.length < this.rows) throw new InvalidArgumentError(`weights has ${weights.length} entries, needs ${this.rows}`);
+    const q = this.q;
+    for (let j = 0; j < this.baseRows; j++) {
+      const w = weights[j]!;
+      if (w === 0) continue;
+      const ws = w * this.scale[j]!;
+      const o = j * d;
+      for (let k = 0; k < d; k++) out[k] = out[k]! + ws * q[o + k]!;
+    }
+    const e = this.extra;
+    for (let j = 0; j < this.extraRows; j++) {
+      const w = weights[this.baseRows + j]!;
+      if (w === 0) continue;
+      const o = j * d;
+      for (let k = 0; k < d; k++) out[k] = out[k]! + w * e[o + k]!;
+    }
+  }
+
   /** The per-row scale of a base row. */
   scaleOf(index: number): number {
     this.check(index);

@@ -255,8 +255,8 @@ describe('adapter on the shipped MovieLens table', () => {
     const s = createAdapter(manifest.modelVersion, manifest.dim, manifest.experts);
     const u = randomVec(manifest.dim, r, 0.5);
     const g = randomGate(manifest.experts, r);
-    let res = learn(s, table, { user: u, gate: g, target: 5 });
-    for (let i = 0; i < 4; i++) res = learn(s, table, { user: u, gate: g, target: 5 });
+    let res = learn(s, table, { user: u, gate: g, target: 5 }, {}, 0, true);
+    for (let i = 0; i < 4; i++) res = learn(s, table, { user: u, gate: g, target: 5 }, {}, 0, true);
     expect(res.accepted).toBe(true);
     expect(res.lossAfter).toBeLessThan(res.lossBefore);
     expect(adapterBytes(s)).toBeLessThan(8 * 1024);

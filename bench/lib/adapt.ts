@@ -1,0 +1,94 @@
+/**
+ * On-device adapter replay for the offline tools (`npm run eval -- --adapt`, the prequential
+ * study): runs the frozen shipped model in onnxruntime-node for every prefix of a sequence
+ * (only its `user` and `gate` outputs), then replays the visitor's interactions item by item
+ * through exactly the code the browser runs (src/core/adapter.ts), scoring with the item table
+ * of items.bin (src/core/item-table.ts).
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import * as ort from 'onnxruntime-node';
+import { applyAdapter, createAdapter, learn, type AdapterOptions, type AdapterState, type TokenSource } from '../../src/core/adapter';
+import { historyTensorData } from '../../src/core/history';
+import { ItemTable } from '../../src/core/item-table';
+import type { LoadedModel } from './evaluate';
+
+/** The item-token table of a loaded model folder. */
+export function loadTable(m: LoadedModel): TokenSource {
+  const spec = m.manifest.itemTable;
+  return ItemTable.fromBytes(new Uint8Array(readFileSync(join(m.dir, spec.file))), spec);
+}
+
+/** The model's user representation and gate for each (non-empty) history, flat [n, dim] / [n, K]. */
+export async function userVectors(m: LoadedModel, histories: number[][], batch = 512): Promise<{ user: Float32Array; gate: Float32Array }> {
+  const { dim, experts } = m.manifest;
+  const user = new Float32Array(histories.length * dim);
+  const gate = new Float32Array(histories.length * experts);
+  const uName = m.manifest.outputs.user.name;
+  const gName = m.manifest.outputs.gate.name;
+  for (let s = 0; s < histories.length; s += batch) {
+    const part = histories.slice(s, s + batch);
+    const { data, dims } = historyTensorData(part, m.manifest.maxHistory);
+    const feeds: Record<string, ort.Tensor> = {
+      [m.manifest.inputs.history.name]: new ort.Tensor('int64', data, dims),
+      [m.manifest.inputs.gateBias.name]: new ort.Tensor('float32', new Float32Array(dims[0] * experts), [dims[0], experts]),
+    };
+    const out = await m.session.run(feeds, [uName, gName]);
+    const u = out[uName], g = out[gName];
+    if (!u || !g || u.dims[0] !== part.length || u.dims[1] !== dim || g.dims[1] !== experts) {
+      throw new Error(`model outputs ${uName}/${gName} have shapes [${u?.dims.join(', ')}]/[${g?.dims.join(', ')}], expected [${part.length}, ${dim}]/[${part.length}, ${experts}]`);
+    }
+    user.set(u.data as Float32Array, s * dim);
+    gate.set(g.data as Float32Array, s * experts);
+  }
+  return { user, gate };
+}
+
+/** Every prefix of `seq` of length 1..upTo (inclusive), oldest first. */
+export function prefixes(seq: number[], upTo = seq.length): number[][] {
+  const out: number[][] = [];
+  for (let i = 1; i <= upTo; i++) out.push(seq.slice(0, i));
+  return out;
+}
+
+export interface ReplayOptions {
+  adapter?: AdapterOptions;
+}
+
+/**
+ * A visitor replay over precomputed prefix vectors: `vec(i)` is the model's (user, gate) for the
+ * prefix of length i+1. `learnFrom(i, target)` learns from "after prefix i+1 came target".
+ */
+export class Replay {
+  readonly state: AdapterState;
+  refused = 0;
+
+  constructor(
+    readonly table: TokenSource,
+    readonly dim: number,
+    readonly experts: number,
+    readonly user: Float32Array,
+    readonly gate: Float32Array,
+    readonly options: AdapterOptions = {},
+    modelVersion = 'replay',
+  ) {
+    this.state = createAdapter(modelVersion, dim, experts, options);
+  }
+
+  vec(i: number): { user: Float32Array; gate: Float32Array } {
+    return { user: this.user.subarray(i * this.dim, (i + 1) * this.dim), gate: this.gate.subarray(i * this.experts, (i + 1) * this.experts) };
+  }
+
+  /** Scores over the table for prefix i: shipped (adapted = false) or personalised. */
+  scores(i: number, adapted: boolean, out?: Float32Array): Float32Array {
+    const v = this.vec(i);
+    const u = adapted ? applyAdapter(this.state, v.user, v.gate).user : v.user;
+    return this.table.scoreAll(u, out);
+  }
+
+  learnFrom(i: number, target: number): void {
+    const v = this.vec(i);
+    const r = learn(this.state, this.table, { user: v.user, gate: v.gate, target }, this.options);
+    if (!r.accepted) this.refused++;
+  }
+}
