@@ -19,7 +19,7 @@ import {
 import type { AdapterOptions, AdapterState } from '../core/adapter';
 import type { Backend } from '../types';
 import type { EngineInit, RunResult } from './inference';
-import type { AdapterDebug, LearnRequest, LearnResponse, PersonalRunResult } from './personal';
+import type { AdapterDebug, LearnRequest, LearnResponse, PersonalEngine, PersonalRunResult } from './personal';
 
 export type WorkerRequest =
   | { id: number; op: 'init'; init: EngineInit }
@@ -105,4 +105,46 @@ export function transferables(...arrays: (ArrayBufferView | undefined)[]): Trans
     if (a && a.buffer instanceof ArrayBuffer && !out.includes(a.buffer)) out.push(a.buffer);
   }
   return out;
+}
+
+/**
+ * The worker's side of the protocol: runs one request on `engine` and returns the one response
+ * (with the buffers to transfer). worker.ts posts it; tests run it in-process.
+ */
+export async function handleRequest(engine: PersonalEngine, req: WorkerRequest): Promise<{ msg: WorkerResponse; transfer: Transferable[] }> {
+  try {
+    switch (req.op) {
+      case 'init':
+        return { msg: { id: req.id, op: 'init', ok: true, result: await engine.init(req.init) }, transfer: [] };
+      case 'run': {
+        const result = await engine.run(req.history, req.batch, req.length);
+        return { msg: { id: req.id, op: 'run', ok: true, result }, transfer: transferables(result.scores, result.user, result.gate) };
+      }
+      case 'encode': {
+        const result = await engine.encode(req.features, req.batch);
+        return { msg: { id: req.id, op: 'encode', ok: true, result }, transfer: transferables(result) };
+      }
+      case 'simulateGpuFailure':
+        return { msg: { id: req.id, op: 'simulateGpuFailure', ok: true, result: await engine.simulateGpuFailure(req.mode) }, transfer: [] };
+      case 'adapterSet':
+        await engine.adapterSet(req.state, req.options);
+        return { msg: { id: req.id, op: 'adapterSet', ok: true, result: null }, transfer: [] };
+      case 'runPersonal': {
+        const result = await engine.runPersonal(req.history, req.length);
+        return {
+          msg: { id: req.id, op: 'runPersonal', ok: true, result },
+          transfer: transferables(result.scores, result.user, result.gate, result.personal?.user, result.personal?.gate),
+        };
+      }
+      case 'adapterLearn':
+        return { msg: { id: req.id, op: 'adapterLearn', ok: true, result: await engine.adapterLearn(req.example, req.now) }, transfer: [] };
+      case 'adapterDebug':
+        return { msg: { id: req.id, op: 'adapterDebug', ok: true, result: await engine.adapterDebug(req.clear) }, transfer: [] };
+      case 'close':
+        await engine.close();
+        return { msg: { id: req.id, op: 'close', ok: true, result: null }, transfer: [] };
+    }
+  } catch (e) {
+    return { msg: { id: req.id, op: req.op, ok: false, error: serializeError(e) }, transfer: [] };
+  }
 }
