@@ -42,6 +42,7 @@ def parse_args(argv):
     ap.add_argument("--holdout-items", type=float, default=0.0, help="fraction of items removed from training (cold-start study)")
     ap.add_argument("--holdout-users", type=int, default=0,
                     help="remove this many train.jsonl users (uniform, seeded) before training; ids -> <out>/holdout-users.json")
+    ap.add_argument("--holdout-seed", type=int, default=0, help="seed of the --holdout-users draw (independent of --seed)")
     ap.add_argument("--out", help="default public/models/<dataset>")
     ap.add_argument("--no-export", action="store_true")
     ap.add_argument("--epochs", type=int)
@@ -64,6 +65,7 @@ def parse_args(argv):
     ap.add_argument("--batch", type=int)
     ap.add_argument("--negatives", type=int, help="sampled softmax with this many shared uniform negatives (0 = full softmax)")
     ap.add_argument("--short-frac", type=float, help="share of windows with a random length of 2..11")
+    ap.add_argument("--reverse-frac", type=float, default=0.0, help="share of training windows reversed (augmentation)")
     ap.add_argument("--windows", type=float, help="windows per user per epoch, per max-len items of the sequence")
     ap.add_argument("--eval-every", type=int, default=5)
     ap.add_argument("--eval-users", type=int, default=4000, help="val cases used for the per-epoch check (final eval uses all)")
@@ -78,8 +80,10 @@ def parse_args(argv):
     return a
 
 
-def make_windows(train: list[np.ndarray], max_len: int, rng: np.random.Generator, windows: float, short_frac: float):
-    """Random contiguous windows (length >= 2); the first per user ends at the sequence end."""
+def make_windows(train: list[np.ndarray], max_len: int, rng: np.random.Generator, windows: float, short_frac: float,
+                 reverse_frac: float = 0.0):
+    """Random contiguous windows (length >= 2); the first per user ends at the sequence end.
+    A share `reverse_frac` of the windows is reversed (augmentation for order-poor data)."""
     out = []
     for s in train:
         n = len(s)
@@ -89,7 +93,10 @@ def make_windows(train: list[np.ndarray], max_len: int, rng: np.random.Generator
         for w in range(count):
             end = n if w == 0 else int(rng.integers(2, n + 1))
             length = int(rng.integers(2, 12)) if rng.random() < short_frac else max_len + 1
-            out.append(s[max(0, end - length):end])
+            win = s[max(0, end - length):end]
+            if reverse_frac > 0 and rng.random() < reverse_frac:
+                win = win[::-1].copy()
+            out.append(win)
     return out
 
 
@@ -168,7 +175,7 @@ def train(a, log=print) -> tuple[Recommender, Dataset, dict]:
     rng = np.random.default_rng(a.seed)
     t0 = time.time()
 
-    held_users = pick_holdout_users(a.dataset, a.holdout_users, a.seed) if a.holdout_users else []
+    held_users = pick_holdout_users(a.dataset, a.holdout_users, a.holdout_seed) if a.holdout_users else []
     ds = load_dataset(a.dataset, a.max_len, set(held_users))
     if a.max_train_users:
         ds.train = ds.train[:a.max_train_users]
@@ -222,7 +229,7 @@ def train(a, log=print) -> tuple[Recommender, Dataset, dict]:
             opt, lambda s: min(1.0, (s + 1) / warm) * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * min(1.0, s / est_steps)))))
         for ep in range(epochs):
             model.train()
-            wins = make_windows(ds.train, a.max_len, rng, a.windows, a.short_frac)
+            wins = make_windows(ds.train, a.max_len, rng, a.windows, a.short_frac, a.reverse_frac)
             # batches of similar length, each padded to its own longest window (right alignment and
             # relative positions make the padding length irrelevant), in random order
             order = np.lexsort((rng.random(len(wins)), [len(w) for w in wins]))
