@@ -29,6 +29,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import * as ort from 'onnxruntime-node';
 import { Catalog } from '../../src/core/catalog';
+import { ItemTable } from '../../src/core/item-table';
 import { historyTensorData } from '../../src/core/history';
 import { parseManifest, sha256Hex, verifyFile } from '../../src/core/manifest';
 import type { ModelManifest } from '../../src/core/manifest-types';
@@ -109,6 +110,8 @@ export interface LoadedModel {
   session: ort.InferenceSession;
   modelFile: string;
   modelSha256: string;
+  /** the item table, read on first use when the graph has no scores output */
+  table?: ItemTable;
 }
 
 /** Loads a model folder: verifies every file against the manifest, then creates the session by path. */
@@ -138,6 +141,17 @@ export async function scoreBatch(m: LoadedModel, histories: number[][]): Promise
     [m.manifest.inputs.history.name]: new ort.Tensor('int64', data, dims),
     [m.manifest.inputs.gateBias.name]: new ort.Tensor('float32', new Float32Array(dims[0] * m.manifest.experts), [dims[0], m.manifest.experts]),
   };
+  const width0 = m.manifest.itemCount + 1;
+  if (!m.manifest.outputs.scores) {
+    // no scores output (pq item table): score the catalogue from `user` with the table (ADC), as the engine does
+    m.table ??= ItemTable.fromBytes(new Uint8Array(readFileSync(join(m.dir, m.manifest.itemTable.file))), m.manifest.itemTable);
+    const userName = m.manifest.outputs.user.name;
+    const u = (await m.session.run(feeds, [userName]))[userName]!.data as Float32Array;
+    const d = m.manifest.dim;
+    const res = new Float32Array(histories.length * width0);
+    for (let b = 0; b < histories.length; b++) m.table.scoreAll(u.subarray(b * d, (b + 1) * d), res.subarray(b * width0, (b + 1) * width0));
+    return res;
+  }
   const outName = m.manifest.outputs.scores.name;
   const out = await m.session.run(feeds, [outName]);
   const t = out[outName];

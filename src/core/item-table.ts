@@ -1,10 +1,14 @@
 /**
- * The item-token table of `items.bin` (docs/model-format.md): int8 [rows, dim] row-major plus
- * float32 per-row scales; token_j = q[j,:] * scale[j]. Items added in the page are appended
- * as float32 tokens (from encoder.onnx) and scored the same way: score_j = dot(user, token_j).
+ * The item-token table of `items.bin` (docs/model-format.md). Two layouts:
+ * - `int8`: int8 [rows, dim] row-major plus float32 per-row scales; token_j = q[j,:] * scale[j];
+ * - `pq`: product-quantised codes (src/core/pq.ts), for large catalogues; scored by asymmetric
+ *   distance computation without decoding a token.
+ * Items added in the page are appended as float32 tokens (from encoder.onnx) and scored the same
+ * way: score_j = dot(user, token_j).
  */
 import { InvalidArgumentError, ModelFormatError } from './errors';
 import type { ModelManifest } from './manifest-types';
+import { PqCodes } from './pq';
 import { topK, type Scored } from './rank';
 
 export type ItemTableSpec = ModelManifest['itemTable'];
@@ -19,19 +23,36 @@ export class ItemTable {
   private extra: Float32Array;
   private extraRows = 0;
   private norms: Float32Array | null = null;
+  /** the base rows when the table is product-quantised (then q and scale are empty) */
+  private readonly pq: PqCodes | null;
 
-  private constructor(q: Int8Array, scale: Float32Array, rows: number, dim: number) {
+  private constructor(q: Int8Array, scale: Float32Array, rows: number, dim: number, pq: PqCodes | null = null) {
     this.q = q;
     this.scale = scale;
+    this.pq = pq;
     this.baseRows = rows;
     this.dim = dim;
     this.extra = new Float32Array(0);
   }
 
-  /** Reads the table from the bytes of items.bin. Copies nothing but the scales. */
+  /**
+   * Reads the table from the bytes of items.bin, in the layout `spec.dtype` says (int8 or pq).
+   * Copies nothing but the float parts (scales, codebooks).
+   */
   static fromBytes(bytes: Uint8Array, spec: ItemTableSpec): ItemTable {
-    const { rows, dim, dataOffset, scaleOffset } = spec;
-    if (spec.dtype !== 'int8') throw new ModelFormatError(`items.bin: dtype ${String(spec.dtype)} is not supported (int8 only)`);
+    const { rows, dim, dataOffset } = spec;
+    if (spec.dtype === 'pq') {
+      const { subspaces, codebookOffset } = spec;
+      if (subspaces === undefined || codebookOffset === undefined) throw new ModelFormatError('items.bin: a pq table needs subspaces and codebookOffset');
+      const pq = PqCodes.fromBytes(bytes, {
+        rows, dim, subspaces, dataOffset, codebookOffset,
+        ...(spec.scaleOffset !== undefined ? { scaleOffset: spec.scaleOffset } : {}),
+      });
+      return new ItemTable(new Int8Array(0), new Float32Array(0), rows, dim, pq);
+    }
+    if (spec.dtype !== 'int8') throw new ModelFormatError(`items.bin: dtype ${String(spec.dtype)} is not supported (int8 or pq)`);
+    const scaleOffset = spec.scaleOffset;
+    if (scaleOffset === undefined) throw new ModelFormatError('items.bin: an int8 table needs scaleOffset');
     if (!(Number.isInteger(rows) && rows >= 1 && Number.isInteger(dim) && dim >= 1)) {
       throw new ModelFormatError(`items.bin: bad shape [${rows}, ${dim}]`);
     }
@@ -53,6 +74,11 @@ export class ItemTable {
     return new ItemTable(q, scale, rows, dim);
   }
 
+  /** 'int8' or 'pq': how the base rows are stored. */
+  get dtype(): 'int8' | 'pq' {
+    return this.pq ? 'pq' : 'int8';
+  }
+
   /** All rows: base rows + appended rows. Valid indices are 0..rows-1 (0 = pad). */
   get rows(): number {
     return this.baseRows + this.extraRows;
@@ -69,7 +95,9 @@ export class ItemTable {
     this.check(index);
     const d = this.dim;
     const out = new Float32Array(d);
-    if (index < this.baseRows) {
+    if (index < this.baseRows && this.pq) {
+      this.pq.tokenInto(index, out);
+    } else if (index < this.baseRows) {
       const s = this.scale[index]!;
       const o = index * d;
       for (let k = 0; k < d; k++) out[k] = this.q[o + k]! * s;
@@ -83,7 +111,9 @@ export class ItemTable {
   tokenInto(index: number, out: Float32Array | Float64Array): void {
     this.check(index);
     const d = this.dim;
-    if (index < this.baseRows) {
+    if (index < this.baseRows && this.pq) {
+      this.pq.tokenInto(index, out);
+    } else if (index < this.baseRows) {
       const s = this.scale[index]!;
       const o = index * d;
       for (let k = 0; k < d; k++) out[k] = this.q[o + k]! * s;
@@ -117,10 +147,12 @@ export class ItemTable {
     }
   }
 
-  /** The per-row scale of a base row. */
+  /** The per-row scale of a base row (1 for appended rows and PQ tables without scales). */
   scaleOf(index: number): number {
     this.check(index);
-    return index < this.baseRows ? this.scale[index]! : 1;
+    if (index >= this.baseRows) return 1;
+    if (this.pq) return this.pq.scale ? this.pq.scale[index]! : 1;
+    return this.scale[index]!;
   }
 
   /**
@@ -135,7 +167,8 @@ export class ItemTable {
     const res = out ?? new Float32Array(rows);
     const u = user instanceof Float64Array ? user : Float64Array.from(user as ArrayLike<number>);
     const q = this.q;
-    for (let j = 0; j < this.baseRows; j++) {
+    if (this.pq) this.pq.scoreInto(u, res);
+    else for (let j = 0; j < this.baseRows; j++) {
       let acc = 0;
       const o = j * d;
       for (let k = 0; k < d; k++) acc += q[o + k]! * u[k]!;
@@ -187,7 +220,8 @@ export class ItemTable {
     if (this.norms && this.norms.length === this.rows) return this.norms;
     const d = this.dim;
     const n = new Float32Array(this.rows);
-    for (let j = 0; j < this.baseRows; j++) {
+    if (this.pq) this.pq.norms(n);
+    else for (let j = 0; j < this.baseRows; j++) {
       let acc = 0;
       const o = j * d;
       for (let k = 0; k < d; k++) acc += this.q[o + k]! * this.q[o + k]!;

@@ -36,8 +36,23 @@ export interface ModelManifest {
   experts: number;
   expertRank: number;
   inputs: { history: TensorSpec; gateBias: TensorSpec };
-  outputs: { scores: TensorSpec; user: TensorSpec; gate: TensorSpec };
-  itemTable: { file: string; rows: number; dim: number; dtype: 'int8'; dataOffset: number; scaleOffset: number };
+  /** `scores` is absent when the graph leaves catalogue scoring to the engine (pq tables) */
+  outputs: { scores?: TensorSpec; user: TensorSpec; gate: TensorSpec };
+  /**
+   * int8: `scaleOffset` required. pq (product quantisation, docs/model-format.md): codes at
+   * `dataOffset`, `subspaces` and `codebookOffset` required, `scaleOffset` optional.
+   */
+  itemTable: {
+    file: string;
+    rows: number;
+    dim: number;
+    dtype: 'int8' | 'pq';
+    dataOffset: number;
+    scaleOffset?: number;
+    subspaces?: number;
+    centroids?: number;
+    codebookOffset?: number;
+  };
   content: ContentSpec | null;
   files: { model: FileEntry; items: FileEntry; catalog: FileEntry; encoder?: FileEntry };
   eval?: Record<string, Record<string, unknown>>;

@@ -134,36 +134,56 @@ export function parseManifest(json: unknown): ModelManifest {
   const history = tensorSpec(inputs['history'], 'inputs.history', ['int64']);
   const gateBias = tensorSpec(inputs['gateBias'], 'inputs.gateBias', ['float32']);
   const outputs = obj(m['outputs'], 'outputs');
-  const scores = tensorSpec(outputs['scores'], 'outputs.scores', ['float32']);
+  // scores may be absent only for a pq table (the engine scores the catalogue itself)
+  const it0 = isObj(m['itemTable']) ? m['itemTable'] : {};
+  const scores = outputs['scores'] === undefined && it0['dtype'] === 'pq' ? undefined : tensorSpec(outputs['scores'], 'outputs.scores', ['float32']);
   const user = tensorSpec(outputs['user'], 'outputs.user', ['float32']);
   const gate = tensorSpec(outputs['gate'], 'outputs.gate', ['float32']);
   const lastDim = (t: TensorSpec, p: string, want: number): void => {
     const d = t.shape[t.shape.length - 1];
     if (typeof d === 'number' && d !== want) fail(`${p}.shape`, `last dimension must be ${want}, got ${d}`);
   };
-  lastDim(scores, 'outputs.scores', itemCount + 1);
+  if (scores) lastDim(scores, 'outputs.scores', itemCount + 1);
   lastDim(user, 'outputs.user', dim);
   lastDim(gate, 'outputs.gate', experts);
   lastDim(gateBias, 'inputs.gateBias', experts);
 
   const it = obj(m['itemTable'], 'itemTable');
-  const itemTable = {
+  const dtype = str(it, 'dtype', 'itemTable');
+  if (dtype !== 'int8' && dtype !== 'pq') fail('itemTable.dtype', `must be "int8" or "pq", got ${describe(dtype)}`);
+  const itemTable: ModelManifest['itemTable'] = {
     file: str(it, 'file', 'itemTable', { nonEmpty: true }),
     rows: int(it, 'rows', 'itemTable', 1),
     dim: int(it, 'dim', 'itemTable', 1),
-    dtype: str(it, 'dtype', 'itemTable') as 'int8',
+    dtype,
     dataOffset: int(it, 'dataOffset', 'itemTable', 0),
-    scaleOffset: int(it, 'scaleOffset', 'itemTable', 0),
   };
-  if (itemTable.dtype !== 'int8') fail('itemTable.dtype', `must be "int8", got ${describe(itemTable.dtype)}`);
+  if (dtype === 'int8' || it['scaleOffset'] !== undefined) itemTable.scaleOffset = int(it, 'scaleOffset', 'itemTable', 0);
   if (itemTable.rows !== itemCount + 1) fail('itemTable.rows', `must be itemCount + 1 = ${itemCount + 1}, got ${itemTable.rows}`);
   if (itemTable.dim !== dim) fail('itemTable.dim', `must equal dim = ${dim}, got ${itemTable.dim}`);
-  if (itemTable.scaleOffset % 4 !== 0) fail('itemTable.scaleOffset', `must be a multiple of 4, got ${itemTable.scaleOffset}`);
-  const dataEnd = itemTable.dataOffset + itemTable.rows * itemTable.dim;
-  const scaleEnd = itemTable.scaleOffset + itemTable.rows * 4;
-  if (itemTable.dataOffset < scaleEnd && itemTable.scaleOffset < dataEnd) {
-    fail('itemTable', 'data and scale ranges overlap');
+  if (itemTable.scaleOffset !== undefined && itemTable.scaleOffset % 4 !== 0) fail('itemTable.scaleOffset', `must be a multiple of 4, got ${itemTable.scaleOffset}`);
+  // byte ranges of the table's parts, which must not overlap
+  const ranges: [string, number, number][] = [];
+  if (dtype === 'int8') {
+    ranges.push(['data', itemTable.dataOffset, itemTable.dataOffset + itemTable.rows * itemTable.dim]);
+  } else {
+    const subspaces = int(it, 'subspaces', 'itemTable', 1);
+    if (dim % subspaces !== 0) fail('itemTable.subspaces', `must divide dim = ${dim}, got ${subspaces}`);
+    const centroids = it['centroids'] === undefined ? 256 : int(it, 'centroids', 'itemTable', 1);
+    if (centroids !== 256) fail('itemTable.centroids', `must be 256, got ${centroids}`);
+    const codebookOffset = int(it, 'codebookOffset', 'itemTable', 0);
+    if (codebookOffset % 4 !== 0) fail('itemTable.codebookOffset', `must be a multiple of 4, got ${codebookOffset}`);
+    Object.assign(itemTable, { subspaces, centroids, codebookOffset });
+    ranges.push(['codes', itemTable.dataOffset, itemTable.dataOffset + itemTable.rows * subspaces]);
+    ranges.push(['codebook', codebookOffset, codebookOffset + 256 * dim * 4]);
   }
+  if (itemTable.scaleOffset !== undefined) ranges.push(['scale', itemTable.scaleOffset, itemTable.scaleOffset + itemTable.rows * 4]);
+  for (let a = 0; a < ranges.length; a++) {
+    for (let b = a + 1; b < ranges.length; b++) {
+      if (ranges[a]![1] < ranges[b]![2] && ranges[b]![1] < ranges[a]![2]) fail('itemTable', `${ranges[a]![0]} and ${ranges[b]![0]} ranges overlap`);
+    }
+  }
+  const tableEnd = Math.max(...ranges.map((r) => r[2]));
 
   const content = contentSpec(m['content'], 'content');
 
@@ -178,8 +198,8 @@ export function parseManifest(json: unknown): ModelManifest {
   if (files.items.path !== itemTable.file) {
     fail('itemTable.file', `must equal files.items.path (${JSON.stringify(files.items.path)}), got ${JSON.stringify(itemTable.file)}`);
   }
-  if (files.items.bytes < Math.max(dataEnd, scaleEnd)) {
-    fail('files.items.bytes', `is ${files.items.bytes}, smaller than the item table (${Math.max(dataEnd, scaleEnd)} bytes)`);
+  if (files.items.bytes < tableEnd) {
+    fail('files.items.bytes', `is ${files.items.bytes}, smaller than the item table (${tableEnd} bytes)`);
   }
 
   let evalBlock: ModelManifest['eval'];
@@ -204,7 +224,7 @@ export function parseManifest(json: unknown): ModelManifest {
     experts,
     expertRank,
     inputs: { history, gateBias },
-    outputs: { scores, user, gate },
+    outputs: scores ? { scores, user, gate } : { user, gate },
     itemTable,
     content,
     files,

@@ -62,14 +62,18 @@ export function topK(scores: ArrayLike<number>, k: number, opts: TopKOptions = {
       } else return;
     }
   };
+  // The exclusion set is consulted only for entries that would enter the heap: on a large
+  // catalogue almost every entry loses against the heap's root first, so the hot loop is one
+  // comparison per entry (no Set lookup).
   const offer = (i: number): void => {
     const s = scores[i]!;
     if (s !== s) return; // NaN
-    if (exclude && exclude.has(i)) return;
     if (size < k) {
+      if (exclude && exclude.has(i)) return;
       hs[size] = s; hi[size] = i; size++;
       siftUp(size - 1);
     } else if (better(s, i, hs[0]!, hi[0]!)) {
+      if (exclude && exclude.has(i)) return;
       hs[0] = s; hi[0] = i;
       siftDown(0);
     }
@@ -83,7 +87,16 @@ export function topK(scores: ArrayLike<number>, k: number, opts: TopKOptions = {
       offer(i);
     }
   } else {
-    for (let i = from; i < n; i++) offer(i);
+    // fast path: a plain loop with the root's score cached; offer() only for possible entries
+    let i = from;
+    for (; i < n && size < k; i++) offer(i);
+    let root = size > 0 ? hs[0]! : -Infinity;
+    for (; i < n; i++) {
+      const s = scores[i]!;
+      if (s < root) continue; // cannot enter (also skips nothing that ties: ties go through offer)
+      offer(i);
+      root = hs[0]!;
+    }
   }
   const out: Scored[] = new Array(size);
   for (let j = 0; j < size; j++) out[j] = { index: hi[j]!, score: hs[j]! };

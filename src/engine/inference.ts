@@ -32,7 +32,7 @@ export interface EngineInit {
 }
 
 export interface RunResult {
-  /** [batch, itemCount + 1] */
+  /** [batch, itemCount + 1]; empty when the model has no scores output (score from `user`) */
   scores: Float32Array;
   /** [batch, dim] */
   user: Float32Array;
@@ -155,7 +155,9 @@ export class OrtEngine implements InferenceEngine {
     for (const n of [m.inputs.history.name, m.inputs.gateBias.name]) {
       if (!session.inputNames.includes(n)) throw new ModelFormatError(`model.onnx has no input ${JSON.stringify(n)}`);
     }
-    for (const n of [m.outputs.scores.name, m.outputs.user.name, m.outputs.gate.name]) {
+    const outs = [m.outputs.user.name, m.outputs.gate.name];
+    if (m.outputs.scores) outs.push(m.outputs.scores.name);
+    for (const n of outs) {
       if (!session.outputNames.includes(n)) throw new ModelFormatError(`model.onnx has no output ${JSON.stringify(n)}`);
     }
   }
@@ -246,7 +248,8 @@ export class OrtEngine implements InferenceEngine {
       return t.data;
     };
     const res: RunResult = {
-      scores: get(m.outputs.scores.name),
+      // no scores output (pq table): the page scores the catalogue from `user`
+      scores: m.outputs.scores ? get(m.outputs.scores.name) : new Float32Array(0),
       user: get(m.outputs.user.name),
       gate: get(m.outputs.gate.name),
       backend: this.current,

@@ -108,6 +108,8 @@ export class Recommender {
   private closed = false;
   private addQueue: Promise<unknown> = Promise.resolve();
   private readonly maxEvents: number;
+  /** scores of the catalogue when the table (not the graph) scores it; reused across calls */
+  private scoreBuf: Float32Array | null = null;
   /** adapter settings; null = adapter disabled */
   private readonly adapterOpts: AdapterOptions | null;
   /** the page's copy of the adapter (the worker holds the working copy, IndexedDB the saved one) */
@@ -692,6 +694,14 @@ export class Recommender {
   /** Graph scores for model items, dot(user, token) for items added in the page. */
   private mergeScores(graph: Float32Array, user: Float32Array): Float32Array {
     const size = this.catalog.size;
+    if (graph.length === 0) {
+      // the model has no scores output (pq table): the table scores every row, added items
+      // included, into a buffer reused across calls (used synchronously by the caller)
+      if (this.scoreBuf?.length !== this.table.rows) this.scoreBuf = new Float32Array(this.table.rows);
+      const scores = this.table.scoreAll(user, this.scoreBuf);
+      scores[0] = NaN;
+      return scores;
+    }
     const scores = new Float32Array(size + 1);
     scores.set(graph.subarray(0, Math.min(graph.length, size + 1)));
     scores[0] = NaN;
@@ -766,7 +776,10 @@ export class Recommender {
       const { data, dims } = historyTensorData(histories, this.manifest.maxHistory);
       const out = await this.engine.run(data, dims[0], dims[1]);
       const n = this.manifest.itemCount + 1;
-      const top = histories.map((_, b) => topK(out.scores.subarray(b * n, (b + 1) * n), k, { from: 1 }).map((s) => s.index));
+      const d = this.manifest.dim;
+      const rowScores = (b: number): Float32Array =>
+        out.scores.length ? out.scores.subarray(b * n, (b + 1) * n) : this.table.scoreAll(out.user.subarray(b * d, (b + 1) * d)).subarray(0, n);
+      const top = histories.map((_, b) => topK(rowScores(b), k, { from: 1 }).map((s) => s.index));
       return { top, backend: out.backend };
     },
     /**

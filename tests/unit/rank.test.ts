@@ -35,6 +35,23 @@ describe('topK', () => {
     }
   });
 
+  it('matches a full sort on large catalogues (the fast path): ties, k > n, exclusions, NaN', () => {
+    const r = rng(21);
+    for (let trial = 0; trial < 12; trial++) {
+      const n = 2000 + Math.floor(r() * 20000);
+      // coarse values: thousands of ties, some exactly at the k-th position
+      const scores = Float32Array.from({ length: n }, () => (r() < 0.01 ? NaN : Math.floor(r() * 50) / 7));
+      const exclude = new Set(Array.from({ length: Math.floor(r() * 500) }, () => Math.floor(r() * n)));
+      for (const k of [1, 10, 100, n - 1, n + 7]) {
+        const want = reference(Array.from(scores), k, { exclude, from: 1 });
+        expect(topK(scores, k, { exclude, from: 1 })).toEqual(want);
+      }
+    }
+    // ascending scores: every entry enters the heap (worst case of the fast path)
+    const asc = Float32Array.from({ length: 5000 }, (_, i) => i % 97);
+    expect(topK(asc, 25)).toEqual(reference(Array.from(asc), 25));
+  });
+
   it('breaks ties by lower index, never returns NaN, returns all candidates when k > n', () => {
     const scores = [1, NaN, 3, 3, NaN, 1, 3];
     expect(topK(scores, 10)).toEqual([

@@ -1,0 +1,288 @@
+"""Compressed item tables for large catalogues (docs/model-format.md, `itemTable.dtype: "pq"`).
+
+Two commands:
+
+  training/.venv/bin/python -m bench.compress_model convert --model public/models/beauty \
+      --out public/models/.pq/beauty [--subspaces 16] [--norm]
+      Product-quantises a shipped model's item table and rewrites model.onnx so that it gathers
+      the history tokens from the PQ codes and outputs only `user` and `gate` (no `scores`: the
+      catalogue is scored outside the graph, in TypeScript, by asymmetric distance computation).
+
+  training/.venv/bin/python -m bench.compress_model synthetic --items 1000000 \
+      --out public/models/.synthetic-1m [--base public/models/beauty]
+      A synthetic 1,000,000-item model with the same architecture (d=64, 2 layers, 4 experts):
+      the transformer weights of the base model, a random PQ item table (seeded, so the files are
+      byte-identical on every run), and a minimal catalogue. For speed and size only.
+
+PQ layout in items.bin (little-endian): codes uint8 [rows, M] at `dataOffset` (0); codebooks
+float32 [M, 256, dim/M] at `codebookOffset`; with --norm, float32 per-row scales at
+`scaleOffset` (token = scale * decoded). Centroid 0 of every subspace is the zero vector, and
+row 0 (pad) is all code 0, so the pad token is exactly zero as in the int8 table.
+"""
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+from pathlib import Path
+
+import numpy as np
+import onnx
+from onnx import TensorProto, helper, numpy_helper
+
+K = 256
+
+
+def read_int8_table(model_dir: str | Path, man: dict) -> np.ndarray:
+    it = man["itemTable"]
+    assert it["dtype"] == "int8", it["dtype"]
+    raw = (Path(model_dir) / it["file"]).read_bytes()
+    rows, dim = it["rows"], it["dim"]
+    q = np.frombuffer(raw, dtype=np.int8, count=rows * dim, offset=it["dataOffset"]).reshape(rows, dim)
+    s = np.frombuffer(raw, dtype="<f4", count=rows, offset=it["scaleOffset"])
+    return q.astype(np.float32) * s[:, None]
+
+
+def _kmeans(x: np.ndarray, iters: int, rng: np.random.Generator) -> np.ndarray:
+    """K-means with K centroids of which centroid 0 is fixed at zero. x: [n, dsub]."""
+    n, ds = x.shape
+    c = np.zeros((K, ds), np.float32)
+    pick = rng.choice(n, size=min(K - 1, n), replace=False)
+    c[1 : 1 + len(pick)] = x[pick]
+    x2 = (x * x).sum(1)
+    for _ in range(iters):
+        a = _assign(x, x2, c)
+        sums = np.zeros_like(c)
+        np.add.at(sums, a, x)
+        cnt = np.bincount(a, minlength=K).astype(np.float32)
+        upd = cnt > 0
+        upd[0] = False
+        c[upd] = sums[upd] / cnt[upd, None]
+        empty = np.flatnonzero(cnt == 0)
+        empty = empty[empty > 0]
+        if len(empty):
+            c[empty] = x[rng.choice(n, size=len(empty), replace=False)]
+    return c
+
+
+def _assign(x: np.ndarray, x2: np.ndarray, c: np.ndarray) -> np.ndarray:
+    out = np.empty(len(x), np.int64)
+    c2 = (c * c).sum(1)
+    for b in range(0, len(x), 65536):
+        d = x2[b : b + 65536, None] - 2 * x[b : b + 65536] @ c.T + c2[None]
+        out[b : b + 65536] = d.argmin(1)
+    return out
+
+
+def train_pq(table: np.ndarray, m: int, norm: bool = False, iters: int = 15, seed: int = 0):
+    """Returns (codebook [M, K, dsub] float32, codes [rows, M] uint8, scales [rows] or None)."""
+    rows, dim = table.shape
+    assert dim % m == 0, f"dim {dim} is not a multiple of {m} subspaces"
+    ds = dim // m
+    rng = np.random.default_rng(seed)
+    scales = None
+    x = table.astype(np.float32)
+    if norm:
+        scales = np.linalg.norm(x, axis=1).astype(np.float32)
+        x = np.where(scales[:, None] > 0, x / np.maximum(scales, 1e-30)[:, None], 0).astype(np.float32)
+    live = np.flatnonzero(np.abs(x).sum(1) > 0)  # zero rows (pad) keep code 0
+    codebook = np.zeros((m, K, ds), np.float32)
+    codes = np.zeros((rows, m), np.uint8)
+    for j in range(m):
+        sub = np.ascontiguousarray(x[live, j * ds : (j + 1) * ds])
+        c = _kmeans(sub, iters, rng)
+        codebook[j] = c
+        codes[live, j] = _assign(sub, (sub * sub).sum(1), c).astype(np.uint8)
+    return codebook, codes, scales
+
+
+def reconstruct(codebook: np.ndarray, codes: np.ndarray, scales: np.ndarray | None) -> np.ndarray:
+    m = codebook.shape[0]
+    out = np.concatenate([codebook[j][codes[:, j]] for j in range(m)], axis=1)
+    return out * scales[:, None] if scales is not None else out
+
+
+def pq_blob(codebook: np.ndarray, codes: np.ndarray, scales: np.ndarray | None) -> tuple[bytes, dict]:
+    """items.bin bytes and the manifest fields of the PQ table."""
+    rows, m = codes.shape
+    parts = [codes.astype(np.uint8).tobytes()]
+    off = len(parts[0])
+    pad = (-off) % 4
+    parts.append(b"\0" * pad)
+    cb_off = off + pad
+    parts.append(codebook.astype("<f4").tobytes())
+    spec = {"dtype": "pq", "rows": rows, "dim": int(codebook.shape[0] * codebook.shape[2]), "subspaces": int(m),
+            "centroids": K, "dataOffset": 0, "codebookOffset": cb_off}
+    end = cb_off + codebook.nbytes
+    if scales is not None:
+        parts.append(scales.astype("<f4").tobytes())
+        spec["scaleOffset"] = end
+    return b"".join(parts), spec
+
+
+def _external(t: onnx.TensorProto, file: str, off: int, n: int) -> onnx.TensorProto:
+    t.ClearField("raw_data")
+    t.data_location = TensorProto.EXTERNAL
+    for k, v in (("location", file), ("offset", str(off)), ("length", str(n))):
+        e = t.external_data.add()
+        e.key, e.value = k, v
+    return t
+
+
+def pq_graph(model_path: Path, spec: dict, items_file: str) -> onnx.ModelProto:
+    """model.onnx of a shipped int8 model → the same graph over a PQ table, without `scores`."""
+    m = onnx.load(str(model_path), load_external_data=False)
+    g = m.graph
+    # the int8 lookup of the history tokens: Gather(q) → Cast → Mul(·, Unsqueeze(Gather(scale)))
+    gq = next(n for n in g.node if n.op_type == "Gather" and n.input[0] == "item_table_q" and n.input[1] == "history")
+    cast = next(n for n in g.node if n.op_type == "Cast" and n.input[0] == gq.output[0])
+    mul = next(n for n in g.node if n.op_type == "Mul" and cast.output[0] in n.input)
+    tok = mul.output[0]
+    rows, M, dim = spec["rows"], spec["subspaces"], spec["dim"]
+    ds = dim // M
+    codes = _external(helper.make_tensor("item_codes", TensorProto.UINT8, [rows, M], vals=[]), items_file, spec["dataOffset"], rows * M)
+    cb = _external(helper.make_tensor("item_codebook", TensorProto.FLOAT, [M * K, ds], vals=[]), items_file, spec["codebookOffset"], M * K * ds * 4)
+    inits = [codes, cb, numpy_helper.from_array(np.arange(M, dtype=np.int64) * K, "pq_offsets"),
+             numpy_helper.from_array(np.array([0, 0, dim], dtype=np.int64), "pq_shape")]
+    nodes = [
+        helper.make_node("Gather", ["item_codes", "history"], ["pq_codes"], axis=0, name="pq_gather_codes"),  # [B, L, M]
+        helper.make_node("Cast", ["pq_codes"], ["pq_codes64"], to=TensorProto.INT64, name="pq_cast"),
+        helper.make_node("Add", ["pq_codes64", "pq_offsets"], ["pq_rows"], name="pq_add"),
+        helper.make_node("Gather", ["item_codebook", "pq_rows"], ["pq_parts"], axis=0, name="pq_gather_cb"),  # [B, L, M, ds]
+    ]
+    if "scaleOffset" in spec:
+        sc = _external(helper.make_tensor("item_scale", TensorProto.FLOAT, [rows], vals=[]), items_file, spec["scaleOffset"], rows * 4)
+        inits.append(sc)
+        inits.append(numpy_helper.from_array(np.array([-1], dtype=np.int64), "pq_last"))
+        nodes += [
+            helper.make_node("Reshape", ["pq_parts", "pq_shape"], ["pq_dec"], name="pq_reshape"),
+            helper.make_node("Gather", ["item_scale", "history"], ["pq_s"], axis=0, name="pq_gather_scale"),
+            helper.make_node("Unsqueeze", ["pq_s", "pq_last"], ["pq_s1"], name="pq_unsq"),
+            helper.make_node("Mul", ["pq_dec", "pq_s1"], [tok], name="pq_scale"),
+        ]
+    else:
+        nodes.append(helper.make_node("Reshape", ["pq_parts", "pq_shape"], [tok], name="pq_reshape"))
+    keep = [n for n in g.node if tok not in n.output]
+    # drop the scores output and everything only it (or the old lookup) needed
+    outputs = [o for o in g.output if o.name != "scores"]
+    all_nodes = nodes + keep
+    needed = {o.name for o in outputs}
+    live: list = []
+    for n in reversed(all_nodes):
+        if any(o in needed for o in n.output):
+            live.append(n)
+            needed.update(i for i in n.input if i)
+    live.reverse()
+    # topological order: the PQ nodes first (they only read inputs/initializers), then the rest as before
+    old_inits = [i for i in g.initializer if i.name in needed and i.name not in ("item_table_q", "item_table_scale")]
+    graph = helper.make_graph(live, g.name, list(g.input), outputs, old_inits + [i for i in inits if i.name in needed])
+    out = helper.make_model(graph, opset_imports=list(m.opset_import), producer_name="localrec-bench-compress")
+    out.ir_version = m.ir_version
+    return out
+
+
+def _entry(path: Path) -> dict:
+    data = path.read_bytes()
+    return {"path": path.name, "bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()}
+
+
+def write_model(src: Path, out: Path, man: dict, codebook, codes, scales, catalog_bytes: bytes | None, name: str, created_by: str,
+                item_count: int | None = None) -> dict:
+    out.mkdir(parents=True, exist_ok=True)
+    blob, spec = pq_blob(codebook, codes, scales)
+    items_file = "items.bin"
+    (out / items_file).write_bytes(blob)
+    graph = pq_graph(src / man["files"]["model"]["path"], spec, items_file)
+    onnx.save_model(graph, str(out / "model.onnx"))
+    onnx.checker.check_model(str(out / "model.onnx"))
+    files = {"model": out / "model.onnx", "items": out / items_file}
+    if catalog_bytes is None:
+        catalog_bytes = (src / man["files"]["catalog"]["path"]).read_bytes()
+    (out / "catalog.json").write_bytes(catalog_bytes)
+    files["catalog"] = out / "catalog.json"
+    content = man.get("content")
+    if content is not None and item_count is None and "encoder" in man["files"]:
+        (out / "encoder.onnx").write_bytes((src / man["files"]["encoder"]["path"]).read_bytes())
+        files["encoder"] = out / "encoder.onnx"
+    else:
+        content = None
+    entries = {k: _entry(p) for k, p in files.items()}
+    new = dict(man)
+    n = item_count if item_count is not None else man["itemCount"]
+    new.update({
+        "name": name,
+        "modelVersion": entries["model"]["sha256"][:16],
+        "createdBy": created_by,
+        "itemCount": n,
+        "outputs": {k: v for k, v in man["outputs"].items() if k != "scores"},
+        "itemTable": {"file": items_file, **spec},
+        "content": content,
+        "files": entries,
+    })
+    new.pop("eval", None)
+    (out / "manifest.json").write_text(json.dumps(new, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    return new
+
+
+def convert(model_dir: str, out_dir: str, subspaces: int, norm: bool, iters: int, seed: int) -> dict:
+    src, out = Path(model_dir), Path(out_dir)
+    man = json.loads((src / "manifest.json").read_text())
+    table = read_int8_table(src, man)
+    codebook, codes, scales = train_pq(table, subspaces, norm=norm, iters=iters, seed=seed)
+    cmd = f"training/.venv/bin/python -m bench.compress_model convert --model {model_dir} --out {out_dir} --subspaces {subspaces}" + (" --norm" if norm else "")
+    return write_model(src, out, man, codebook, codes, scales, None, f"{man['name']}-pq{subspaces}", cmd)
+
+
+def synthetic(out_dir: str, items: int, base: str, subspaces: int, seed: int) -> dict:
+    """Random PQ table for `items` items over the base model's transformer (speed and size only)."""
+    src, out = Path(base), Path(out_dir)
+    man = json.loads((src / "manifest.json").read_text())
+    dim = man["dim"]
+    ds = dim // subspaces
+    rng = np.random.default_rng(seed)
+    # codebooks sampled around the base model's real token statistics, so scores have a realistic spread
+    table = read_int8_table(src, man)
+    std = table[1:].reshape(-1, subspaces, ds).std(axis=(0,)).astype(np.float32)  # [M, ds]
+    codebook = (rng.standard_normal((subspaces, K, ds)).astype(np.float32) * std[:, None, :]).astype(np.float32)
+    codebook[:, 0] = 0
+    codes = rng.integers(1, K, size=(items + 1, subspaces), dtype=np.uint8)
+    codes[0] = 0
+    # minimal catalogue: ids "1".."N", no titles/genres/years, a Zipf-like popularity
+    pop = (1_000_000 // np.arange(1, items + 1)).astype(np.int64)
+    catalog = ('{"ids":[' + ",".join(f'"{i}"' for i in range(1, items + 1)) + '],"titles":[' + ",".join(['""'] * items)
+               + '],"genres":[' + ",".join(["[]"] * items) + '],"years":[' + ",".join(["null"] * items)
+               + '],"popularity":[' + ",".join(map(str, pop.tolist())) + "]}")
+    cmd = f"training/.venv/bin/python -m bench.compress_model synthetic --items {items} --out {out_dir} --base {base} --subspaces {subspaces} --seed {seed}"
+    man = dict(man)
+    man["dataset"] = "synthetic"
+    return write_model(src, out, man, codebook, codes, None, catalog.encode(), f"synthetic-{items}", cmd, item_count=items)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = ap.add_subparsers(dest="cmd", required=True)
+    c = sub.add_parser("convert")
+    c.add_argument("--model", required=True)
+    c.add_argument("--out", required=True)
+    c.add_argument("--subspaces", type=int, default=16)
+    c.add_argument("--norm", action="store_true", help="PQ on unit directions plus a float32 per-row scale")
+    c.add_argument("--iters", type=int, default=15)
+    c.add_argument("--seed", type=int, default=0)
+    s = sub.add_parser("synthetic")
+    s.add_argument("--items", type=int, default=1_000_000)
+    s.add_argument("--out", required=True)
+    s.add_argument("--base", default="public/models/beauty")
+    s.add_argument("--subspaces", type=int, default=16)
+    s.add_argument("--seed", type=int, default=0)
+    a = ap.parse_args()
+    if a.cmd == "convert":
+        man = convert(a.model, a.out, a.subspaces, a.norm, a.iters, a.seed)
+    else:
+        man = synthetic(a.out, a.items, a.base, a.subspaces, a.seed)
+    total = sum(f["bytes"] for f in man["files"].values())
+    print(json.dumps({"out": a.out, "name": man["name"], "itemTable": man["itemTable"], "bytes": total,
+                      "files": {k: v["bytes"] for k, v in man["files"].items()}}))
+
+
+if __name__ == "__main__":
+    main()
