@@ -138,6 +138,32 @@ describe('eval on the fixture model', () => {
     expect(r.full).toEqual({ hr1: 0.5, hr10: 1, ndcg10: expect.closeTo((1 + ndcg(1)) / 2, 6) });
   });
 
+  it('--adapt replays each history through the adapter: learning rate 0 changes nothing, learning counts every step', async () => {
+    const data = file('adapt.jsonl', [...candidateLines, ...fullLines]);
+    const plain = await evaluate({ model: FIXTURE, data });
+    const frozen = await evaluate({ model: FIXTURE, data, adapt: true, adapterOptions: { lr: 0 } });
+    expect(frozen.candidates).toEqual(plain.candidates);
+    expect(frozen.full).toEqual(plain.full);
+    expect(plain.adapt).toBeNull();
+    // well-formed rows with a known history: one update per known history item after the first
+    const rows = [...candidateLines, ...fullLines].filter((l): l is { history: unknown[] } => typeof l === 'object' && !Array.isArray(l) && Array.isArray((l as { history?: unknown }).history));
+    const dumpPlain = join(dir, 'adapt-plain.jsonl'), dumpLearned = join(dir, 'adapt-learned.jsonl');
+    await evaluate({ model: FIXTURE, data, dump: dumpPlain });
+    const learned = await evaluate({ model: FIXTURE, data, adapt: true, adapterOptions: { lr: 5, steps: 4 }, dump: dumpLearned });
+    expect(learned.adapt?.refused).toBe(0);
+    const known = rows.map((r) => r.history.filter((id) => Number(id) >= 101 && Number(id) <= 124).length);
+    expect(learned.adapt?.updates).toBe(known.reduce((a, n) => a + Math.max(0, n - 1), 0));
+    // a strong adapter moves the scores of rows that had something to learn from (row F: 3 items)
+    const rowsOf = (f: string) => readFileSync(f, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { history: number[]; scores: number[] });
+    const a = rowsOf(dumpPlain), b = rowsOf(dumpLearned);
+    expect(a.length).toBe(b.length);
+    const moved = a.filter((r, i) => r.history.length >= 2 && Math.max(...r.scores.map((x, j) => Math.abs(x - b[i]!.scores[j]!))) > 1e-3);
+    expect(moved.length).toBeGreaterThan(0);
+    a.forEach((r, i) => {
+      if (r.history.length < 2) expect(b[i]!.scores.map((x) => Math.round(x * 1e4))).toEqual(r.scores.map((x) => Math.round(x * 1e4)));
+    });
+  });
+
   it('refuses a model folder whose files do not match the manifest', async () => {
     const bad = join(dir, 'bad-model');
     rmSync(bad, { recursive: true, force: true });
