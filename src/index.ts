@@ -13,7 +13,7 @@
 import { BackendError, InvalidArgumentError, LocalrecError } from './core/errors';
 import type { AdapterOptions, AdapterState } from './core/adapter';
 import type { EngineInit, RunResult } from './engine/inference';
-import type { AdapterDebug, LearnRequest, LearnResponse, PersonalEngine, PersonalRunResult } from './engine/personal';
+import { LocalEngine, type AdapterDebug, type LearnRequest, type LearnResponse, type PersonalEngine, type PersonalRunResult } from './engine/personal';
 import { createWith, Recommender } from './engine/recommender';
 import { openHistoryStore } from './engine/store';
 import type { Backend, CreateOptions } from './types';
@@ -26,11 +26,7 @@ export type * from './types';
 export const DEFAULT_WASM_PATHS = 'ort/';
 
 async function inPageEngine(): Promise<PersonalEngine> {
-  const [{ OrtEngine }, { LocalEngine }, ort] = await Promise.all([
-    import('./engine/inference'),
-    import('./engine/personal'),
-    import('onnxruntime-web/webgpu'),
-  ]);
+  const [{ OrtEngine }, ort] = await Promise.all([import('./engine/inference'), import('onnxruntime-web/webgpu')]);
   return new LocalEngine(new OrtEngine(ort, 'web'));
 }
 
