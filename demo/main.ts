@@ -4,7 +4,7 @@
  * Hash routes: #/  #/genre/Comedy  #/search?q=star  #/movie/50  #/cart  #/data
  */
 import { configure, getRecommender, type Recommender } from '../src/widget/index';
-import type { CatalogItem, LoadProgress, StoredEvent } from '../src/types';
+import type { AdapterInfo, CatalogItem, LoadProgress, StoredEvent } from '../src/types';
 import { displayTitle, metaLine, poster } from '../src/widget/format';
 import { buildCatalog, Cart, price, type Catalog } from './store';
 import { h } from './dom';
@@ -265,6 +265,12 @@ function dataPage(): HTMLElement[] {
   const exportBtn = h('button', { class: 'btn ghost', type: 'button', id: 'export' }, 'Export as JSON');
   const eraseBtn = h('button', { class: 'btn danger', type: 'button', id: 'erase' }, 'Erase everything…');
   const confirmBox = h('div', { class: 'confirm', hidden: true, role: 'alertdialog', 'aria-label': 'Confirm erase' });
+  const adapterBox = h('div', { id: 'adapter' });
+  const resetBtn = h('button', { class: 'btn ghost', type: 'button', id: 'adapter-reset' }, 'Reset my adapter');
+  resetBtn.addEventListener('click', async () => {
+    await rec.resetAdapter();
+    void refresh();
+  });
 
   const syncPause = () => {
     pauseBtn.textContent = rec.paused ? 'Resume tracking' : 'Pause tracking';
@@ -303,9 +309,12 @@ function dataPage(): HTMLElement[] {
   });
 
   async function refresh(): Promise<void> {
-    const [events, r] = await Promise.all([rec.history(), rec.recommend({ k: 5 })]);
+    const [events, r, adapter] = await Promise.all([rec.history(), rec.recommend({ k: 5 }), rec.adapter()]);
     countEl.textContent = String(events.length);
     renderGate(gateBox, r.gate, r.source);
+    renderAdapter(adapterBox, adapter);
+    resetBtn.hidden = !adapter.enabled;
+    resetBtn.toggleAttribute('disabled', adapter.updates === 0);
     renderHistory(historyBox, events);
   }
   const unsub = rec.subscribe(() => void refresh());
@@ -331,7 +340,11 @@ function dataPage(): HTMLElement[] {
           h('p', { class: 'muted small model-line' },
             `Model “${rec.model.name}” · version ${rec.model.modelVersion} · ${rec.model.itemCount.toLocaleString('en')} items · reads your last ${rec.model.maxHistory} steps.`),
           h('div', { class: 'row-btns' }, pauseBtn, exportBtn, eraseBtn),
-          confirmBox),
+          confirmBox,
+          h('h2', { class: 'adapter-head' }, 'Your personal adapter'),
+          h('p', { class: 'muted small' }, 'A few kilobytes of personal parameters on top of the shipped model, learned in this browser from what you do here. It never leaves your device; reset it any time.'),
+          adapterBox,
+          h('div', { class: 'row-btns' }, resetBtn)),
         h('div', { class: 'panel' }, h('h2', {}, 'Your history'), historyBox))),
   ];
 }
@@ -348,6 +361,42 @@ function renderGate(box: HTMLElement, gate: number[], source: string): void {
         h('span', { class: 'gate-label' }, `Expert ${i + 1}`),
         h('span', { class: 'gate-track' }, h('span', { class: `gate-fill${w === max ? ' top' : ''}`, style: `width:${(w * 100).toFixed(1)}%` })),
         h('span', { class: 'gate-value' }, `${(w * 100).toFixed(0)}%`))));
+}
+
+function renderAdapter(box: HTMLElement, a: AdapterInfo): void {
+  if (!a.enabled) {
+    box.replaceChildren(h('p', { class: 'muted small', id: 'adapter-off' }, 'Personalisation on this device is turned off.'));
+    return;
+  }
+  const when = a.updatedAt
+    ? new Intl.DateTimeFormat('en', { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', second: '2-digit' }).format(a.updatedAt)
+    : 'never';
+  const facts = h('div', { class: 'adapter-facts' },
+    h('span', {}, 'Size ', h('strong', { id: 'adapter-size' }, `${(a.bytes / 1024).toFixed(1)} KB`)),
+    h('span', {}, 'Updates ', h('strong', { id: 'adapter-updates' }, String(a.updates))),
+    h('span', {}, 'Last update ', h('strong', { id: 'adapter-updated' }, when)),
+    h('span', {}, 'Gate moved ', h('strong', { id: 'adapter-shift' }, `${(a.gateShift * 100).toFixed(1)}%`)));
+  const rows: HTMLElement[] = [];
+  if (a.shippedGate.length) {
+    a.shippedGate.forEach((w, i) => {
+      const p = a.personalGate[i] ?? w;
+      rows.push(
+        h('div', { class: 'gate-row adapter-row' },
+          h('span', { class: 'gate-label' }, `Expert ${i + 1}`),
+          h('span', { class: 'adapter-bars' },
+            h('span', { class: 'gate-track', title: 'shipped model' }, h('span', { class: 'gate-fill', style: `width:${(w * 100).toFixed(1)}%` })),
+            h('span', { class: 'gate-track', title: 'with your adapter' }, h('span', { class: 'gate-fill top', style: `width:${(p * 100).toFixed(1)}%` }))),
+          h('span', { class: 'gate-value' }, `${(w * 100).toFixed(0)}→${(p * 100).toFixed(0)}%`)));
+    });
+  }
+  const parts: HTMLElement[] = [
+    facts,
+    a.shippedGate.length
+      ? h('div', { class: 'gate', id: 'adapter-gates' }, h('p', { class: 'muted small legend' }, h('span', { class: 'swatch shipped' }), 'shipped model ', h('span', { class: 'swatch mine' }), 'with your adapter'), ...rows)
+      : h('p', { class: 'muted small', id: 'adapter-gates-empty' }, 'No history yet: nothing to compare.'),
+  ];
+  if (a.lastError) parts.push(h('p', { class: 'muted small', id: 'adapter-error' }, a.lastError));
+  box.replaceChildren(...parts);
 }
 
 function renderHistory(box: HTMLElement, events: StoredEvent[]): void {

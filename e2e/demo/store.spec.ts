@@ -75,14 +75,31 @@ test('browse, reload, erase and pause — all offline after the first load', asy
   await expect(page.locator('#history-list > li')).toHaveCount(7);
   await expect(page.locator('#data-storage')).toHaveText(/IndexedDB/);
   await expect(page.locator('#data-backend')).toHaveText(/WebGPU|WebAssembly/);
-  const gate = await page.locator('.gate-fill').evaluateAll((els) => els.map((e) => parseFloat((e as HTMLElement).style.width)));
+  const gate = await page.locator('#gate .gate-fill').evaluateAll((els) => els.map((e) => parseFloat((e as HTMLElement).style.width)));
   expect(gate.length).toBeGreaterThan(1);
   expect(gate.reduce((a, b) => a + b, 0)).toBeCloseTo(100, 0);
 
-  // Export downloads everything as JSON.
+  // ...and the personal adapter learned on this device: 5 steps after the first view (4 views, 1 click)
+  await expect(page.locator('#adapter-updates')).toHaveText('5');
+  await expect(page.locator('#adapter-size')).toHaveText(/^\d+(\.\d)? KB$/);
+  await expect(page.locator('#adapter-updated')).not.toHaveText('never');
+  await expect(page.locator('#adapter-shift')).toHaveText(/^\d+(\.\d)?%$/);
+  await expect(page.locator('#adapter-gates .adapter-row')).toHaveCount(gate.length);
+
+  // Export downloads everything as JSON, the adapter included.
   const [download] = await Promise.all([page.waitForEvent('download'), page.locator('#export').click()]);
-  const exported = JSON.parse(await (await import('node:fs/promises')).readFile((await download.path())!, 'utf8')) as { events: Ev[] };
+  const exported = JSON.parse(await (await import('node:fs/promises')).readFile((await download.path())!, 'utf8')) as {
+    events: Ev[];
+    adapter: { updates: number; params: number[] } | null;
+  };
   expect(exported.events.map((e) => e.itemId)).toEqual([...shelf, clicked, clicked]);
+  expect(exported.adapter?.updates).toBe(5);
+  expect(exported.adapter?.params.every((x) => Number.isFinite(x))).toBe(true);
+
+  // Reset goes back to the shipped model (the history stays).
+  await page.locator('#adapter-reset').click();
+  await expect(page.locator('#adapter-updates')).toHaveText('0');
+  await expect(page.locator('#history-list > li')).toHaveCount(7);
 
   // Erase: the row returns to the empty-history answer.
   await page.locator('#erase').click();

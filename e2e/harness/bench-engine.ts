@@ -3,7 +3,8 @@
  *   nice -n 10 npx tsx e2e/harness/bench-engine.ts [modelUrl] [backends]
  * e.g. `npx tsx e2e/harness/bench-engine.ts /models/movielens/ wasm,webgpu`.
  * Starts its own vite dev server (port 5197), loads the model, tracks 20 views, then times
- * `recommend({k:10})`, `similar(id,{k:10})` and `track` (median and p95 of N calls) per backend.
+ * `recommend({k:10})`, `similar(id,{k:10})` and `track` (median and p95 of N calls) per backend,
+ * and the adapter's on-device update after each tracked view (worker-side, rec.testing.adapterTimings()).
  */
 import { spawn } from 'node:child_process';
 import { chromium } from 'playwright-core';
@@ -73,7 +74,10 @@ try {
         const recommend = await time(() => rec.recommend({ k: 10 }), count);
         const similar = await time((i) => rec.similar(ids[i % ids.length]!, { k: 10 }), count);
         const track = await time((i) => rec.track({ type: 'view', itemId: ids[i % ids.length]! }), count);
-        const out = { backend: rec.backend, items: ids.length, loadMs: load, calls: count, recommend, similar, track };
+        // the adapter's on-device update after each of those interactions, timed inside the worker
+        const upd = (await rec.testing.adapterTimings()).slice(-count).sort((a, b) => a - b);
+        const update = { median: upd[Math.floor(upd.length / 2)] ?? NaN, p95: upd[Math.floor(upd.length * 0.95)] ?? NaN, n: upd.length };
+        const out = { backend: rec.backend, items: ids.length, loadMs: load, calls: count, recommend, similar, track, update };
         await rec.erase();
         rec.close();
         return out;
@@ -83,6 +87,7 @@ try {
     const f = (x: { median: number; p95: number }) => `median ${x.median.toFixed(2)} ms, p95 ${x.p95.toFixed(2)} ms`;
     console.log(`${modelUrl} ${res.backend} (${res.items} items, load ${res.loadMs.toFixed(0)} ms, ${res.calls} calls each)`);
     console.log(`  recommend(k=10): ${f(res.recommend)}\n  similar(k=10):   ${f(res.similar)}\n  track:           ${f(res.track)}`);
+    console.log(`  adapter update:  ${f(res.update)} (worker-side, ${res.update.n} updates after the tracks above)`);
     await page.close();
   }
   await browser.close();

@@ -118,6 +118,7 @@ export class Recommender {
   private adapterNote: string | null;
   /** on-device updates run one after another, after the event is stored (write-behind) */
   private learnQueue: Promise<void> = Promise.resolve();
+  private trackQueue: Promise<unknown> = Promise.resolve();
   /** bumped by erase/reset/reload: updates scheduled before are dropped */
   private adapterEpoch = 0;
   /** the shipped model's u and g of the last history run (so learning usually needs no extra inference) */
@@ -250,13 +251,19 @@ export class Recommender {
     this.alive();
     const e = this.validateEvent(event);
     if (this.pausedState) return null;
-    const learnFrom = this.adapterOpts ? await this.learnInput(e.itemId) : null;
-    const [stored] = await this.store.append([e]);
-    if (this.cache && stored) this.cache.push(stored);
-    this.trimCache();
-    this.emit({ kind: 'track', remote: false, events: stored ? [stored] : [] });
-    if (learnFrom && stored) this.scheduleLearn(learnFrom.seq, learnFrom.target);
-    return stored ?? null;
+    // one track at a time in this tab: the example of each event is the history right before it
+    const run = async (): Promise<StoredEvent | undefined> => {
+      const learnFrom = this.adapterOpts ? await this.learnInput(e.itemId) : null;
+      const [stored] = await this.store.append([e]);
+      if (this.cache && stored) this.cache.push(stored);
+      this.trimCache();
+      this.emit({ kind: 'track', remote: false, events: stored ? [stored] : [] });
+      if (learnFrom && stored) this.scheduleLearn(learnFrom.seq, learnFrom.target);
+      return stored;
+    };
+    const p = this.trackQueue.then(run, run);
+    this.trackQueue = p.catch(() => undefined);
+    return (await p) ?? null;
   }
 
   // ---------------------------------------------------------------- the visitor's adapter

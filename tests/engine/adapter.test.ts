@@ -208,6 +208,17 @@ describe('adapter in the engine', () => {
     off.close();
   });
 
+  it('events tracked at once each learn from the history right before them', async () => {
+    const rec = await tinyRecommender();
+    await browse(rec, [1]);
+    // a click and the view of the page it opens arrive together: one step, not two
+    await Promise.all([rec.track({ type: 'click', itemId: id(6) }), rec.track({ type: 'view', itemId: id(6) }), rec.track({ type: 'view', itemId: id(9) })]);
+    expect((await rec.adapter()).updates).toBe(2);
+    expect((await rec.testing.adapterTrace()).map((t) => t.target)).toEqual([6, 9]);
+    expect((await rec.history()).map((e) => e.itemId)).toEqual([id(1), id(6), id(6), id(9)]);
+    rec.close();
+  });
+
   it('bad adapter settings are refused at creation', async () => {
     await expect(tinyRecommender({ adapter: { lr: -1 } })).rejects.toBeInstanceOf(InvalidArgumentError);
     await expect(tinyRecommender({ adapter: { typo: 1 } as never })).rejects.toBeInstanceOf(InvalidArgumentError);
