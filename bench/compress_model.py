@@ -96,6 +96,35 @@ def train_pq(table: np.ndarray, m: int, norm: bool = False, iters: int = 15, see
     return codebook, codes, scales
 
 
+def int4_pq(table: np.ndarray, clip_grid=(1.0, 0.95, 0.9, 0.85, 0.8, 0.75, 0.7, 0.65, 0.6)):
+    """Symmetric per-row int4 written as a PQ table: M = dim/2 subspaces of 2 dims whose shared
+    codebook is the 16 x 16 grid of nibble pairs (a code byte = low nibble | high nibble << 4, two's
+    complement), plus a float32 per-row scale. The scale of each row is the one of
+    amax * f / 7 (f in clip_grid) with the least squared error (clipping the largest entry a
+    little often pays). Returns (codebook [M, 256, 2], codes [rows, M] uint8, scales [rows])."""
+    rows, dim = table.shape
+    assert dim % 2 == 0, "int4 needs an even dim"
+    x = table.astype(np.float32)
+    amax = np.abs(x).max(axis=1)
+    best_q = np.zeros(x.shape, np.int8)
+    best_s = np.where(amax > 0, amax / 7.0, 1.0).astype(np.float32)
+    best_e = np.full(rows, np.inf)
+    for f in clip_grid:
+        s = np.where(amax > 0, amax * f / 7.0, 1.0).astype(np.float32)
+        q = np.clip(np.rint(x / s[:, None]), -7, 7).astype(np.int8)
+        e = ((q * s[:, None] - x) ** 2).sum(1)
+        better = e < best_e
+        best_q[better], best_s[better], best_e[better] = q[better], s[better], e[better]
+    nib = (best_q.astype(np.int16) & 15).astype(np.uint8)
+    codes = (nib[:, 0::2] | (nib[:, 1::2] << 4)).astype(np.uint8)
+    vals = np.arange(16, dtype=np.int16)
+    vals = np.where(vals >= 8, vals - 16, vals).astype(np.float32)  # two's complement nibble
+    b = np.arange(256)
+    pair = np.stack([vals[b & 15], vals[b >> 4]], axis=1)  # [256, 2]
+    codebook = np.broadcast_to(pair, (dim // 2, 256, 2)).astype(np.float32).copy()
+    return codebook, codes, best_s
+
+
 def reconstruct(codebook: np.ndarray, codes: np.ndarray, scales: np.ndarray | None) -> np.ndarray:
     m = codebook.shape[0]
     out = np.concatenate([codebook[j][codes[:, j]] for j in range(m)], axis=1)
@@ -120,6 +149,14 @@ def pq_blob(codebook: np.ndarray, codes: np.ndarray, scales: np.ndarray | None) 
     return b"".join(parts), spec
 
 
+def _ext_tensor(name: str, dtype: int, dims: list[int]) -> onnx.TensorProto:
+    t = onnx.TensorProto()
+    t.name = name
+    t.data_type = dtype
+    t.dims.extend(dims)
+    return t
+
+
 def _external(t: onnx.TensorProto, file: str, off: int, n: int) -> onnx.TensorProto:
     t.ClearField("raw_data")
     t.data_location = TensorProto.EXTERNAL
@@ -140,8 +177,8 @@ def pq_graph(model_path: Path, spec: dict, items_file: str) -> onnx.ModelProto:
     tok = mul.output[0]
     rows, M, dim = spec["rows"], spec["subspaces"], spec["dim"]
     ds = dim // M
-    codes = _external(helper.make_tensor("item_codes", TensorProto.UINT8, [rows, M], vals=[]), items_file, spec["dataOffset"], rows * M)
-    cb = _external(helper.make_tensor("item_codebook", TensorProto.FLOAT, [M * K, ds], vals=[]), items_file, spec["codebookOffset"], M * K * ds * 4)
+    codes = _external(_ext_tensor("item_codes", TensorProto.UINT8, [rows, M]), items_file, spec["dataOffset"], rows * M)
+    cb = _external(_ext_tensor("item_codebook", TensorProto.FLOAT, [M * K, ds]), items_file, spec["codebookOffset"], M * K * ds * 4)
     inits = [codes, cb, numpy_helper.from_array(np.arange(M, dtype=np.int64) * K, "pq_offsets"),
              numpy_helper.from_array(np.array([0, 0, dim], dtype=np.int64), "pq_shape")]
     nodes = [
@@ -151,7 +188,7 @@ def pq_graph(model_path: Path, spec: dict, items_file: str) -> onnx.ModelProto:
         helper.make_node("Gather", ["item_codebook", "pq_rows"], ["pq_parts"], axis=0, name="pq_gather_cb"),  # [B, L, M, ds]
     ]
     if "scaleOffset" in spec:
-        sc = _external(helper.make_tensor("item_scale", TensorProto.FLOAT, [rows], vals=[]), items_file, spec["scaleOffset"], rows * 4)
+        sc = _external(_ext_tensor("item_scale", TensorProto.FLOAT, [rows]), items_file, spec["scaleOffset"], rows * 4)
         inits.append(sc)
         inits.append(numpy_helper.from_array(np.array([-1], dtype=np.int64), "pq_last"))
         nodes += [
@@ -224,38 +261,52 @@ def write_model(src: Path, out: Path, man: dict, codebook, codes, scales, catalo
     return new
 
 
-def convert(model_dir: str, out_dir: str, subspaces: int, norm: bool, iters: int, seed: int) -> dict:
+def convert(model_dir: str, out_dir: str, scheme: str, subspaces: int, norm: bool, iters: int, seed: int) -> dict:
     src, out = Path(model_dir), Path(out_dir)
     man = json.loads((src / "manifest.json").read_text())
     table = read_int8_table(src, man)
+    if scheme == "int4":
+        codebook, codes, scales = int4_pq(table)
+        cmd = f"training/.venv/bin/python -m bench.compress_model convert --model {model_dir} --out {out_dir} --scheme int4"
+        return write_model(src, out, man, codebook, codes, scales, None, f"{man['name']}-int4", cmd)
     codebook, codes, scales = train_pq(table, subspaces, norm=norm, iters=iters, seed=seed)
-    cmd = f"training/.venv/bin/python -m bench.compress_model convert --model {model_dir} --out {out_dir} --subspaces {subspaces}" + (" --norm" if norm else "")
+    cmd = f"training/.venv/bin/python -m bench.compress_model convert --model {model_dir} --out {out_dir} --scheme pq --subspaces {subspaces}" + (" --norm" if norm else "")
     return write_model(src, out, man, codebook, codes, scales, None, f"{man['name']}-pq{subspaces}", cmd)
 
 
-def synthetic(out_dir: str, items: int, base: str, subspaces: int, seed: int) -> dict:
-    """Random PQ table for `items` items over the base model's transformer (speed and size only)."""
+def synthetic(out_dir: str, items: int, base: str, scheme: str, subspaces: int, seed: int) -> dict:
+    """Random item table for `items` items over the base model's transformer (speed and size only)."""
     src, out = Path(base), Path(out_dir)
     man = json.loads((src / "manifest.json").read_text())
     dim = man["dim"]
-    ds = dim // subspaces
     rng = np.random.default_rng(seed)
-    # codebooks sampled around the base model's real token statistics, so scores have a realistic spread
     table = read_int8_table(src, man)
-    std = table[1:].reshape(-1, subspaces, ds).std(axis=(0,)).astype(np.float32)  # [M, ds]
-    codebook = (rng.standard_normal((subspaces, K, ds)).astype(np.float32) * std[:, None, :]).astype(np.float32)
-    codebook[:, 0] = 0
-    codes = rng.integers(1, K, size=(items + 1, subspaces), dtype=np.uint8)
-    codes[0] = 0
+    scales = None
+    if scheme == "int4":
+        # random int4 rows with the base model's per-row scale distribution
+        codebook, _, base_scales = int4_pq(table[:2])
+        codes = rng.integers(0, K, size=(items + 1, dim // 2), dtype=np.uint8)
+        codes[0] = 0
+        real = int4_pq(table)[2][1:]
+        scales = rng.choice(real, size=items + 1).astype(np.float32)
+        scales[0] = 1.0
+    else:
+        ds = dim // subspaces
+        # codebooks sampled around the base model's real token statistics, so scores have a realistic spread
+        std = table[1:].reshape(-1, subspaces, ds).std(axis=(0,)).astype(np.float32)  # [M, ds]
+        codebook = (rng.standard_normal((subspaces, K, ds)).astype(np.float32) * std[:, None, :]).astype(np.float32)
+        codebook[:, 0] = 0
+        codes = rng.integers(1, K, size=(items + 1, subspaces), dtype=np.uint8)
+        codes[0] = 0
     # minimal catalogue: ids "1".."N", no titles/genres/years, a Zipf-like popularity
-    pop = (1_000_000 // np.arange(1, items + 1)).astype(np.int64)
+    pop = (10_000 // np.arange(1, items + 1)).astype(np.int64)
     catalog = ('{"ids":[' + ",".join(f'"{i}"' for i in range(1, items + 1)) + '],"titles":[' + ",".join(['""'] * items)
                + '],"genres":[' + ",".join(["[]"] * items) + '],"years":[' + ",".join(["null"] * items)
                + '],"popularity":[' + ",".join(map(str, pop.tolist())) + "]}")
-    cmd = f"training/.venv/bin/python -m bench.compress_model synthetic --items {items} --out {out_dir} --base {base} --subspaces {subspaces} --seed {seed}"
+    cmd = f"training/.venv/bin/python -m bench.compress_model synthetic --items {items} --out {out_dir} --base {base} --scheme {scheme} --subspaces {subspaces} --seed {seed}"
     man = dict(man)
     man["dataset"] = "synthetic"
-    return write_model(src, out, man, codebook, codes, None, catalog.encode(), f"synthetic-{items}", cmd, item_count=items)
+    return write_model(src, out, man, codebook, codes, scales, catalog.encode(), f"synthetic-{items}", cmd, item_count=items)
 
 
 def main() -> None:
@@ -264,7 +315,8 @@ def main() -> None:
     c = sub.add_parser("convert")
     c.add_argument("--model", required=True)
     c.add_argument("--out", required=True)
-    c.add_argument("--subspaces", type=int, default=16)
+    c.add_argument("--scheme", choices=["int4", "pq"], default="int4")
+    c.add_argument("--subspaces", type=int, default=16, help="pq: subspaces M (int4: always dim/2)")
     c.add_argument("--norm", action="store_true", help="PQ on unit directions plus a float32 per-row scale")
     c.add_argument("--iters", type=int, default=15)
     c.add_argument("--seed", type=int, default=0)
@@ -272,13 +324,14 @@ def main() -> None:
     s.add_argument("--items", type=int, default=1_000_000)
     s.add_argument("--out", required=True)
     s.add_argument("--base", default="public/models/beauty")
+    s.add_argument("--scheme", choices=["int4", "pq"], default="int4")
     s.add_argument("--subspaces", type=int, default=16)
     s.add_argument("--seed", type=int, default=0)
     a = ap.parse_args()
     if a.cmd == "convert":
-        man = convert(a.model, a.out, a.subspaces, a.norm, a.iters, a.seed)
+        man = convert(a.model, a.out, a.scheme, a.subspaces, a.norm, a.iters, a.seed)
     else:
-        man = synthetic(a.out, a.items, a.base, a.subspaces, a.seed)
+        man = synthetic(a.out, a.items, a.base, a.scheme, a.subspaces, a.seed)
     total = sum(f["bytes"] for f in man["files"].values())
     print(json.dumps({"out": a.out, "name": man["name"], "itemTable": man["itemTable"], "bytes": total,
                       "files": {k: v["bytes"] for k, v in man["files"].items()}}))

@@ -7,6 +7,8 @@ export interface ScalingPoint {
   p50: number;
   /** all model files, bytes */
   bytes: number;
+  /** the same on the wire with gzip (optional) */
+  gzipBytes?: number;
 }
 
 const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
@@ -66,9 +68,6 @@ export function scalingSvg(points: ScalingPoint[], caption: string): string {
       out.push(`<circle cx="${x.toFixed(1)}" cy="${y.toFixed(1)}" r="4" fill="#36c"/>`);
       out.push(`<text x="${box.x0.toFixed(1)}" y="${box.y.toFixed(1)}">${esc(label)}</text>`);
     }
-    // the synthetic 1,000,000-item model is a later part of issue 6: mark the empty slot
-    out.push(`<line x1="${X(1_000_000)}" y1="${top}" x2="${X(1_000_000)}" y2="${top + panelH}" stroke="#c63" stroke-dasharray="4 3"/>`);
-    out.push(`<text x="${X(1_000_000) - 4}" y="${top + 14}" text-anchor="end" fill="#c63">1M items: not built yet</text>`);
   });
   out.push('</svg>');
   return out.join('\n') + '\n';

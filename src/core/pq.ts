@@ -14,6 +14,8 @@ import { InvalidArgumentError, ModelFormatError } from './errors';
 
 export const PQ_CENTROIDS = 256;
 
+const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
+
 export interface PqSpec {
   rows: number;
   dim: number;
@@ -145,6 +147,42 @@ function readF32(bytes: Uint8Array, offset: number, n: number, what: string): Fl
  */
 export function adcScan(codes: Uint8Array, m: number, lut: Float32Array, rows: number, out: Float32Array): void {
   if (out.length < rows) throw new InvalidArgumentError(`output has ${out.length} entries, needs ${rows}`);
+  if (m % 4 === 0 && (codes.byteOffset & 3) === 0 && LITTLE_ENDIAN) {
+    // four codes per 32-bit load (fewer loads in the hot loop); little-endian byte order
+    const words = new Uint32Array(codes.buffer, codes.byteOffset, (rows * m) >>> 2);
+    const wpr = m >>> 2;
+    if (wpr === 8) {
+      for (let j = 0, o = 0; j < rows; j++, o += 8) {
+        let v = words[o]!;
+        let acc = lut[v & 255]! + lut[256 + ((v >>> 8) & 255)]! + lut[512 + ((v >>> 16) & 255)]! + lut[768 + (v >>> 24)]!;
+        v = words[o + 1]!;
+        acc += lut[1024 + (v & 255)]! + lut[1280 + ((v >>> 8) & 255)]! + lut[1536 + ((v >>> 16) & 255)]! + lut[1792 + (v >>> 24)]!;
+        v = words[o + 2]!;
+        acc += lut[2048 + (v & 255)]! + lut[2304 + ((v >>> 8) & 255)]! + lut[2560 + ((v >>> 16) & 255)]! + lut[2816 + (v >>> 24)]!;
+        v = words[o + 3]!;
+        acc += lut[3072 + (v & 255)]! + lut[3328 + ((v >>> 8) & 255)]! + lut[3584 + ((v >>> 16) & 255)]! + lut[3840 + (v >>> 24)]!;
+        v = words[o + 4]!;
+        acc += lut[4096 + (v & 255)]! + lut[4352 + ((v >>> 8) & 255)]! + lut[4608 + ((v >>> 16) & 255)]! + lut[4864 + (v >>> 24)]!;
+        v = words[o + 5]!;
+        acc += lut[5120 + (v & 255)]! + lut[5376 + ((v >>> 8) & 255)]! + lut[5632 + ((v >>> 16) & 255)]! + lut[5888 + (v >>> 24)]!;
+        v = words[o + 6]!;
+        acc += lut[6144 + (v & 255)]! + lut[6400 + ((v >>> 8) & 255)]! + lut[6656 + ((v >>> 16) & 255)]! + lut[6912 + (v >>> 24)]!;
+        v = words[o + 7]!;
+        acc += lut[7168 + (v & 255)]! + lut[7424 + ((v >>> 8) & 255)]! + lut[7680 + ((v >>> 16) & 255)]! + lut[7936 + (v >>> 24)]!;
+        out[j] = acc;
+      }
+      return;
+    }
+    for (let j = 0, o = 0; j < rows; j++) {
+      let acc = 0;
+      for (let x = 0, b = 0; x < wpr; x++, b += 1024, o++) {
+        const v = words[o]!;
+        acc += lut[b + (v & 255)]! + lut[b + 256 + ((v >>> 8) & 255)]! + lut[b + 512 + ((v >>> 16) & 255)]! + lut[b + 768 + (v >>> 24)]!;
+      }
+      out[j] = acc;
+    }
+    return;
+  }
   if (m === 16) {
     for (let j = 0, o = 0; j < rows; j++, o += 16) {
       out[j] =

@@ -72,16 +72,21 @@ describe('PQ item table', () => {
 
   it('adcScan sums one lookup-table entry per subspace', () => {
     const r = rng(5);
-    for (const m of [1, 2, 8, 16, 24, 32]) {
+    for (const m of [1, 2, 4, 8, 12, 16, 24, 32]) {
       const rows = 97;
-      const codes = Uint8Array.from({ length: rows * m }, () => Math.floor(r() * 256));
-      const lut = Float32Array.from({ length: m * 256 }, () => r() - 0.5);
-      const out = new Float32Array(rows);
-      adcScan(codes, m, lut, rows, out);
-      for (let j = 0; j < rows; j++) {
-        let acc = 0;
-        for (let x = 0; x < m; x++) acc += lut[x * 256 + codes[j * m + x]!]!;
-        expect(out[j]).toBeCloseTo(acc, 5);
+      // at byte offset 0 (32-bit loads) and 1 (byte loads) of a larger buffer
+      for (const off of [0, 1]) {
+        const backing = new Uint8Array(rows * m + 8);
+        const codes = backing.subarray(off, off + rows * m);
+        for (let i = 0; i < codes.length; i++) codes[i] = Math.floor(r() * 256);
+        const lut = Float32Array.from({ length: m * 256 }, () => r() - 0.5);
+        const out = new Float32Array(rows);
+        adcScan(codes, m, lut, rows, out);
+        for (let j = 0; j < rows; j++) {
+          let acc = 0;
+          for (let x = 0; x < m; x++) acc += lut[x * 256 + codes[j * m + x]!]!;
+          expect(out[j]).toBeCloseTo(acc, 5);
+        }
       }
     }
   });
