@@ -61,7 +61,7 @@ def _kmeans(x: np.ndarray, iters: int, rng: np.random.Generator) -> np.ndarray:
         empty = np.flatnonzero(cnt == 0)
         empty = empty[empty > 0]
         if len(empty):
-            c[empty] = x[rng.choice(n, size=len(empty), replace=False)]
+            c[empty] = x[rng.choice(n, size=len(empty), replace=len(empty) > n)]
     return c
 
 

@@ -1,0 +1,84 @@
+/**
+ * End to end: bench/compress_model.py converts a model to an int4 (pq-form) item table; the
+ * rewritten graph (no scores output, tokens gathered from the codes) and the TypeScript scoring
+ * (ItemTable ADC) must compute exactly what the ORIGINAL graph computes when its int8 table holds
+ * the same tokens (int4 values fit in int8 with the same row scales).
+ */
+import { execFileSync } from 'node:child_process';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as ort from 'onnxruntime-node';
+import { afterAll, describe, expect, it } from 'vitest';
+import { historyTensorData } from '../../src/core/history';
+import { ItemTable } from '../../src/core/item-table';
+import { parseManifest, verifyFile } from '../../src/core/manifest';
+import { topK } from '../../src/core/rank';
+import { REPO, rng } from './helpers';
+
+const PY = join(REPO, 'training/.venv/bin/python');
+// a shipped model: the graph the converter rewrites is the one training/export.py writes
+const SRC = join(REPO, 'public/models/movielens');
+const dirs: string[] = [];
+afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+
+describe.skipIf(!existsSync(PY) || !existsSync(join(SRC, 'manifest.json')))('compressed (int4 as pq) model', () => {
+  it('graph and TS scoring equal the original graph on the same tokens', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'lr-int4-'));
+    dirs.push(out);
+    execFileSync(PY, ['-m', 'bench.compress_model', 'convert', '--model', SRC, '--out', out, '--scheme', 'int4'], { cwd: REPO, stdio: 'pipe' });
+    const m = parseManifest(JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8')));
+    expect(m.outputs.scores).toBeUndefined();
+    expect(m.itemTable).toMatchObject({ dtype: 'pq', subspaces: m.dim / 2 });
+    for (const f of Object.values(m.files)) if (f) await verifyFile(f, new Uint8Array(readFileSync(join(out, f.path))));
+    const items = new Uint8Array(readFileSync(join(out, m.itemTable.file)));
+    const table = ItemTable.fromBytes(items, m.itemTable);
+
+    // the same tokens as an int8 table in the original layout: q = the int4 values, same scales
+    const orig = parseManifest(JSON.parse(readFileSync(join(SRC, 'manifest.json'), 'utf8')));
+    const rows = orig.itemTable.rows, d = orig.dim;
+    const int8 = new Uint8Array(orig.files.items.bytes);
+    const dv = new DataView(int8.buffer);
+    const sdv = new DataView(items.buffer, items.byteOffset + m.itemTable.scaleOffset!, rows * 4);
+    const nib = (v: number) => (v >= 8 ? v - 16 : v);
+    for (let j = 0; j < rows; j++) {
+      for (let x = 0; x < d / 2; x++) {
+        const b = items[j * (d / 2) + x]!;
+        dv.setInt8(orig.itemTable.dataOffset + j * d + 2 * x, nib(b & 15));
+        dv.setInt8(orig.itemTable.dataOffset + j * d + 2 * x + 1, nib(b >> 4));
+      }
+      dv.setFloat32(orig.itemTable.scaleOffset! + 4 * j, sdv.getFloat32(4 * j, true), true);
+    }
+    const ref = mkdtempSync(join(tmpdir(), 'lr-int8-same-'));
+    dirs.push(ref);
+    copyFileSync(join(SRC, orig.files.model.path), join(ref, 'model.onnx'));
+    writeFileSync(join(ref, orig.itemTable.file), int8);
+
+    const opts: ort.InferenceSession.SessionOptions = { executionProviders: ['cpu'], extra: { session: { qdq_matmulnbits_accuracy_level: '0' } } };
+    const sRef = await ort.InferenceSession.create(join(ref, 'model.onnx'), opts);
+    const sNew = await ort.InferenceSession.create(join(out, 'model.onnx'), opts);
+    expect(sNew.outputNames).not.toContain('scores');
+    const r = rng(17);
+    const hs = Array.from({ length: 16 }, () => Array.from({ length: 1 + Math.floor(r() * m.maxHistory) }, () => 1 + Math.floor(r() * m.itemCount)));
+    const { data, dims } = historyTensorData(hs, m.maxHistory);
+    const feeds = (): Record<string, ort.Tensor> => ({
+      history: new ort.Tensor('int64', data, dims),
+      gate_bias: new ort.Tensor('float32', new Float32Array(dims[0] * m.experts), [dims[0], m.experts]),
+    });
+    const a = await sRef.run(feeds());
+    const b = await sNew.run(feeds());
+    const ua = a.user!.data as Float32Array, ub = b.user!.data as Float32Array;
+    for (let i = 0; i < ua.length; i++) expect(ub[i]).toBeCloseTo(ua[i]!, 4);
+    const ga = a.gate!.data as Float32Array, gb = b.gate!.data as Float32Array;
+    for (let i = 0; i < ga.length; i++) expect(gb[i]).toBeCloseTo(ga[i]!, 5);
+    const scoresRef = a.scores!.data as Float32Array;
+    const buf = new Float32Array(rows);
+    hs.forEach((_, k) => {
+      table.scoreAll(ub.subarray(k * d, (k + 1) * d), buf);
+      for (let j = 1; j < rows; j++) expect(buf[j]).toBeCloseTo(scoresRef[k * rows + j]!, 3);
+      const want = topK(scoresRef.subarray(k * rows, (k + 1) * rows), 5, { from: 1 }).map((x) => x.score);
+      const got = topK(buf, 5, { from: 1 }).map((x) => x.score);
+      got.forEach((s, i) => expect(s).toBeCloseTo(want[i]!, 3));
+    });
+  }, 60_000);
+});
