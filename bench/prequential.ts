@@ -114,7 +114,8 @@ const BUCKETS: [string, number, number][] = [
   ['5–9', 5, 9],
   ['10–19', 10, 19],
   ['20–49', 20, 49],
-  ['50+', 50, Infinity],
+  ['50–99', 50, 99],
+  ['100+', 100, Infinity],
 ];
 const GROUPS: [string, number, number][] = [['all', 1, Infinity], ['≥ 20', 20, Infinity], ...BUCKETS];
 const METRICS = ['ndcg10', 'hr10', 'hr1', 'candHr1'] as const;

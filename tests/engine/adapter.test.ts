@@ -9,7 +9,7 @@ import { openDB } from 'idb';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { applyAdapter, createAdapter, learn, validateAdapter, type AdapterState } from '../../src/core/adapter';
+import { ADAPTER_DEFAULTS, applyAdapter, createAdapter, learn, validateAdapter, type AdapterState } from '../../src/core/adapter';
 import { BackendError, InvalidArgumentError, QuotaError } from '../../src/core/errors';
 import { ItemTable } from '../../src/core/item-table';
 import type { ModelManifest } from '../../src/core/manifest-types';
@@ -165,8 +165,10 @@ describe('adapter in the engine', () => {
     const a = json.adapter!;
     expect(a).toMatchObject({ format: 'localrec-adapter', modelVersion: manifest.modelVersion, dim: 24, experts: 2, updates: 3 });
     expect(Array.isArray(a.params)).toBe(true);
-    expect(a.examples.count).toBe(3);
-    expect(a.examples.target.slice(0, 3)).toEqual([11, 2, 11]);
+    // the replay window keeps the newest min(3, window) targets, oldest first
+    const w = Math.min(3, ADAPTER_DEFAULTS.window);
+    expect(a.examples.count).toBe(w);
+    expect(a.examples.target.slice(0, w)).toEqual([11, 2, 11].slice(3 - w));
     const fresh = createAdapter(manifest.modelVersion, 24, 2);
     expect(a.params).not.toEqual(Array.from(fresh.params));
 
