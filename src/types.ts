@@ -162,7 +162,9 @@ export interface SimilarOptions {
 export interface HistoryChange {
   /**
    * 'track': events were stored; 'erase': the history (and the adapter) was erased; 'paused':
-   * tracking paused/resumed; 'adapter': the visitor's adapter learned or was reset
+   * tracking paused/resumed; 'adapter': the visitor's adapter was reset (this tab), or learned
+   * or was reset in another tab (learning in this tab follows its 'track' and is not announced
+   * again: reads wait for it)
    */
   kind: 'track' | 'erase' | 'paused' | 'adapter';
   /** true when the change came from another tab (BroadcastChannel) */

@@ -121,8 +121,12 @@ export class Recommender {
   private trackQueue: Promise<unknown> = Promise.resolve();
   /** bumped by erase/reset/reload: updates scheduled before are dropped */
   private adapterEpoch = 0;
-  /** the shipped model's u and g of the last history run (so learning usually needs no extra inference) */
-  private lastRun: { key: string; user: Float32Array; gate: Float32Array } | null = null;
+  /**
+   * The shipped model's u and g of the last few history runs, finished or in flight, by sequence
+   * (so learning usually needs no inference of its own: the example of an event is the history
+   * the page last asked recommendations for).
+   */
+  private readonly runs = new Map<string, Promise<{ user: Float32Array; gate: Float32Array }>>();
 
   /** @internal use createRecommender */
   constructor(args: {
@@ -282,13 +286,26 @@ export class Recommender {
   }
 
   /** The shipped model's u and g for a sequence (cached from the last run when it matches). */
-  private async shippedUserGate(seq: number[]): Promise<{ key: string; user: Float32Array; gate: Float32Array }> {
+  private shippedUserGate(seq: number[]): Promise<{ user: Float32Array; gate: Float32Array }> {
     const key = seq.join(',');
-    if (this.lastRun?.key === key) return this.lastRun;
+    const known = this.runs.get(key);
+    if (known) return known;
     const { data, dims } = historyTensorData([seq], this.manifest.maxHistory);
-    const out = await this.engine.run(data, 1, dims[1]);
-    this.lastRun = { key, user: out.user.slice(0, this.manifest.dim), gate: out.gate.slice(0, this.manifest.experts) };
-    return this.lastRun;
+    return this.rememberRun(key, this.engine.run(data, 1, dims[1]));
+  }
+
+  /** Keeps the u/g of a run (at most 8 sequences, most recent last); forgets failed runs. */
+  private rememberRun(key: string, run: Promise<{ user: Float32Array; gate: Float32Array }>): Promise<{ user: Float32Array; gate: Float32Array }> {
+    const d = this.manifest.dim;
+    const K = this.manifest.experts;
+    const p = run.then((out) => ({ user: out.user.slice(0, d), gate: out.gate.slice(0, K) }));
+    this.runs.delete(key);
+    this.runs.set(key, p);
+    p.catch(() => {
+      if (this.runs.get(key) === p) this.runs.delete(key);
+    });
+    while (this.runs.size > 8) this.runs.delete(this.runs.keys().next().value!);
+    return p;
   }
 
   /** Queues one on-device update; failures are reported on `adapter().lastError`, never thrown at track(). */
@@ -306,7 +323,9 @@ export class Recommender {
       }
       this.adapterState = res.state;
       await this.saveAdapter();
-      this.emit({ kind: 'adapter', remote: false });
+      // other tabs reload it; this tab's listeners already heard 'track', and every read
+      // (recommend, adapter, exportData) waits for pending updates
+      this.postToOthers('adapter');
     };
     this.learnQueue = this.learnQueue.then(run).catch((err: unknown) => {
       this.adapterNote = `learning failed: ${err instanceof Error ? err.message : String(err)}`;
@@ -441,7 +460,7 @@ export class Recommender {
     await this.learnQueue;
     await this.store.clear();
     this.cache = [];
-    this.lastRun = null;
+    this.runs.clear();
     await this.store.deleteAdapters();
     if (this.adapterOpts) {
       const m = this.manifest;
@@ -468,6 +487,14 @@ export class Recommender {
     return () => {
       this.listeners.delete(listener);
     };
+  }
+
+  private postToOthers(kind: HistoryChange['kind']): void {
+    try {
+      this.channel?.postMessage({ kind });
+    } catch {
+      // channel closed
+    }
   }
 
   private emit(change: HistoryChange): void {
@@ -497,7 +524,7 @@ export class Recommender {
       if (typeof p === 'boolean') this.pausedState = p;
     }
     if (kind === 'erase' || kind === 'adapter') {
-      if (kind === 'erase') this.lastRun = null;
+      if (kind === 'erase') this.runs.clear();
       await this.reloadAdapter().catch((err: unknown) => {
         this.adapterNote = `could not reload the adapter: ${err instanceof Error ? err.message : String(err)}`;
       });
@@ -676,13 +703,14 @@ export class Recommender {
     }
 
     const { data, dims } = historyTensorData([seq], this.manifest.maxHistory);
-    const out: PersonalRunResult = this.adapterOpts
-      ? await this.engine.runPersonal(data, dims[1])
-      : { ...(await this.engine.run(data, dims[0], dims[1])), personal: null };
+    const running: Promise<PersonalRunResult> = this.adapterOpts
+      ? this.engine.runPersonal(data, dims[1])
+      : this.engine.run(data, dims[0], dims[1]).then((r) => ({ ...r, personal: null }));
+    if (this.adapterOpts) void this.rememberRun(seq.join(','), running).catch(() => {});
+    const out = await running;
     this.alive();
     const d = this.manifest.dim;
     const K = this.manifest.experts;
-    this.lastRun = { key: seq.join(','), user: out.user.slice(0, d), gate: out.gate.slice(0, K) };
     const user = out.personal ? out.personal.user : out.user.subarray(0, d);
     const scores = this.mergeScores(out.scores.subarray(0, this.manifest.itemCount + 1), user);
     const top = topK(scores, k, { from: 1, exclude, ...(candidates ? { allowed: candidates } : {}) });
