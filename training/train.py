@@ -26,7 +26,7 @@ from .features import featurise_catalog
 from .model import ModelConfig, Recommender
 
 DEFAULTS = {  # per dataset, chosen on validation data (docs/benchmarks.md)
-    "movielens": dict(epochs=15, batch=128, buckets=4096, dropout=0.3, lr=2e-3, short_frac=0.3, windows=2.0, negatives=0),
+    "movielens": dict(epochs=30, batch=128, buckets=4096, dropout=0.3, lr=2e-3, short_frac=0.3, windows=2.0, negatives=0),
     "lastfm": dict(epochs=30, batch=64, buckets=8192, dropout=0.3, lr=2e-3, short_frac=0.3, windows=2.0, negatives=0),
     "beauty": dict(epochs=30, batch=256, buckets=0, dropout=0.3, lr=2e-3, short_frac=0.0, windows=1.0, negatives=8192),
 }
