@@ -4,10 +4,12 @@
  *
  * Where things live and why: the history store, the catalog and the item table stay on the page
  * (main thread). IndexedDB calls are asynchronous and cheap (a few ms), BroadcastChannel,
- * `subscribe` and pause state belong with the page, and the worker then stays a pure function of
- * model indices → scores: it holds nothing about the visitor, and can be dropped and recreated
- * (backend fallback, close) without touching their data. Only the model forward pass, the part
- * that can take long (WebGPU setup, SwiftShader), runs in the worker.
+ * `subscribe` and pause state belong with the page. The worker runs the model forward pass (the
+ * part that can take long: WebGPU setup, SwiftShader) and the visitor's adapter (personal.ts):
+ * the rescoring with the personal user vector and the learning steps, both O(catalogue). It holds
+ * only a working copy of the adapter; the page keeps the source of truth in IndexedDB and hands it
+ * over at start, after a reset/erase and when another tab changed it, so the worker can still be
+ * dropped and recreated without touching the visitor's data.
  *
  * Behaviour decisions (documented in the public API):
  * - k: a positive integer; 0, negative, non-integer, NaN or Infinity → InvalidArgumentError.
@@ -19,6 +21,10 @@
  * - Seen items (anything in the stored history) are excluded unless `includeSeen`.
  * - Unknown ids in `exclude`/`candidates`/`similar`/`item`/`track` → UnknownItemError.
  * - Tracking while paused stores nothing and resolves to null.
+ * - The adapter (issue 5): a tracked model item that extends the model's sequence by one step,
+ *   after a non-empty history, is one example (shipped u/g of the history before it → the item).
+ *   track() resolves once the event is stored; the update follows (write-behind, one at a time)
+ *   and every read (recommend, adapter, exportData) waits for pending updates.
  */
 import {
   applyAdapter,
