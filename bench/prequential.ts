@@ -232,10 +232,23 @@ async function main(): Promise<void> {
   let refused = 0, updates = 0, skipped = 0;
   const scoresBase = new Float32Array(N + 1), scoresAd = new Float32Array(N + 1);
   let lastProgress = performance.now();
+  // the model's vectors for every prefix, computed for chunks of users in batched runs
+  const CHUNK = 64;
+  let chunk: { user: Float32Array; gate: Float32Array; offsets: number[] } | null = null;
   for (let u = 0; u < seqs.length; u++) {
     const seq = seqs[u]!.items;
     const T = seq.length;
-    const vec = await userVectors(m, prefixes(seq, T - 1));
+    if (u % CHUNK === 0) {
+      const all: number[][] = [];
+      const offsets: number[] = [];
+      for (const s of seqs.slice(u, u + CHUNK)) {
+        offsets.push(all.length);
+        for (const p of prefixes(s.items, s.items.length - 1)) all.push(p);
+      }
+      chunk = { ...(await userVectors(m, all)), offsets };
+    }
+    const o = chunk!.offsets[u % CHUNK]!;
+    const vec = { user: chunk!.user.subarray(o * dim, (o + T - 1) * dim), gate: chunk!.gate.subarray(o * experts, (o + T - 1) * experts) };
     const replay = new Replay(tableSrc, dim, experts, vec.user, vec.gate, args.adapter);
     const sums = newSums();
     const rand = mulberry32((args.seed * 1000003 + u * 7919) >>> 0);
