@@ -3,13 +3,16 @@
 Two commands:
 
   training/.venv/bin/python -m bench.compress_model convert --model public/models/beauty \
-      --out public/models/.pq/beauty [--subspaces 16] [--norm]
+      --out .cache/bench-models/beauty-int4 [--scheme int4|pq] [--subspaces 16] [--norm]
       Product-quantises a shipped model's item table and rewrites model.onnx so that it gathers
       the history tokens from the PQ codes and outputs only `user` and `gate` (no `scores`: the
       catalogue is scored outside the graph, in TypeScript, by asymmetric distance computation).
 
+  training/.venv/bin/python -m bench.compress_model quality [--users 15000 --schemes int4,pq16,pq32]
+      Screens schemes on Beauty: NDCG@10 with each compressed table vs the exact one (scoring side).
+
   training/.venv/bin/python -m bench.compress_model synthetic --items 1000000 \
-      --out public/models/.synthetic-1m [--base public/models/beauty]
+      --out .cache/bench-models/synthetic-1m [--base public/models/beauty]
       A synthetic 1,000,000-item model with the same architecture (d=64, 2 layers, 4 experts):
       the transformer weights of the base model, a random PQ item table (seeded, so the files are
       byte-identical on every run), and a minimal catalogue. For speed and size only.
@@ -309,6 +312,68 @@ def synthetic(out_dir: str, items: int, base: str, scheme: str, subspaces: int, 
     return write_model(src, out, man, codebook, codes, scales, catalog.encode(), f"synthetic-{items}", cmd, item_count=items)
 
 
+def quality(model_dir: str, data: str, users: int, schemes: list[str], seed: int) -> None:
+    """Screening of compression schemes on the scoring side: the shipped model's user vectors
+    (onnxruntime, exact int8 tokens in the history), full-catalogue NDCG@10 of each user's last
+    item with the history removed, scored against the exact table and against each compressed
+    reconstruction, on the same `users` random train users (paired). The end-to-end figure of a
+    converted model (compressed history tokens too) is `npm run eval` on its folder."""
+    import onnxruntime as ort
+    src = Path(model_dir)
+    man = json.loads((src / "manifest.json").read_text())
+    table = read_int8_table(src, man)
+    cat = json.loads((src / man["files"]["catalog"]["path"]).read_text())
+    index = {s: i + 1 for i, s in enumerate(cat["ids"])}
+    rows = [json.loads(l) for l in open(data) if l.strip()]
+    pick = np.random.default_rng(seed).choice(len(rows), size=min(users, len(rows)), replace=False)
+    hist, nxt = [], []
+    for r in pick:
+        it = [index[str(x)] for x in rows[r]["items"] if str(x) in index]
+        if len(it) >= 2:
+            hist.append(it[:-1])
+            nxt.append(it[-1])
+    sess = ort.InferenceSession(str(src / man["files"]["model"]["path"]), providers=["CPUExecutionProvider"])
+    us = []
+    for b in range(0, len(hist), 256):
+        hb = [h[-man["maxHistory"]:] for h in hist[b : b + 256]]
+        L = max(map(len, hb))
+        x = np.zeros((len(hb), L), np.int64)
+        for i, h in enumerate(hb):
+            x[i, L - len(h):] = h
+        us.append(sess.run([man["outputs"]["user"]["name"]], {"history": x, "gate_bias": np.zeros((len(hb), man["experts"]), np.float32)})[0])
+    U = np.concatenate(us)
+
+    def ndcg(tab: np.ndarray) -> float:
+        tot = 0.0
+        for b in range(0, len(hist), 1000):
+            S = U[b : b + 1000] @ tab.T
+            S[:, 0] = -np.inf
+            for i in range(S.shape[0]):
+                j = b + i
+                hs = set(hist[j])
+                if nxt[j] in hs:
+                    continue
+                sc = S[i]
+                sc[list(hs)] = -np.inf
+                r = int((sc > sc[nxt[j]]).sum())
+                if r < 10:
+                    tot += 1 / np.log2(r + 2)
+        return tot / len(hist)
+
+    base = ndcg(table)
+    print(json.dumps({"scheme": "int8 (shipped)", "bytesPerItem": table.shape[1] + 4, "ndcg10": round(base, 5), "users": len(hist)}), flush=True)
+    for sch in schemes:
+        if sch == "int4":
+            cb, codes, sc = int4_pq(table)
+            bpi = table.shape[1] // 2 + 4
+        else:
+            m = int(sch.removeprefix("pq"))
+            cb, codes, sc = train_pq(table, m, iters=15, seed=0)
+            bpi = m
+        v = ndcg(reconstruct(cb, codes, sc))
+        print(json.dumps({"scheme": sch, "bytesPerItem": bpi, "ndcg10": round(v, 5), "relative": round(v / base - 1, 4), "users": len(hist)}), flush=True)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = ap.add_subparsers(dest="cmd", required=True)
@@ -327,7 +392,16 @@ def main() -> None:
     s.add_argument("--scheme", choices=["int4", "pq"], default="int4")
     s.add_argument("--subspaces", type=int, default=16)
     s.add_argument("--seed", type=int, default=0)
+    q = sub.add_parser("quality")
+    q.add_argument("--model", default="public/models/beauty")
+    q.add_argument("--data", default="../shared/datasets/beauty/train.jsonl")
+    q.add_argument("--users", type=int, default=15000)
+    q.add_argument("--schemes", default="int4,pq16,pq32")
+    q.add_argument("--seed", type=int, default=1)
     a = ap.parse_args()
+    if a.cmd == "quality":
+        quality(a.model, a.data, a.users, a.schemes.split(","), a.seed)
+        return
     if a.cmd == "convert":
         man = convert(a.model, a.out, a.scheme, a.subspaces, a.norm, a.iters, a.seed)
     else:

@@ -3,7 +3,7 @@
  * strong ETags and 304 revalidation on every file, `Cache-Control: max-age` for the build's
  * content-hashed assets and the onnxruntime-web runtime, `no-cache` (always revalidate) for HTML and
  * model files, gzip for text and wasm when the browser accepts it. Serves a built page directory
- * at `/` and `public/models/` (dot-folders included: the generated benchmark models) at `/models/`.
+ * at `/` and other directories at URL prefixes (`mounts`, e.g. `/models/` → public/models).
  */
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, statSync } from 'node:fs';
@@ -38,7 +38,7 @@ export interface StaticServer {
   sent(): number;
 }
 
-export function startStaticServer(opts: { root: string; models: string; port: number; host?: string }): Promise<StaticServer> {
+export function startStaticServer(opts: { root: string; mounts: Record<string, string>; port: number; host?: string }): Promise<StaticServer> {
   const cache = new Map<string, Entry>();
   let sent = 0;
   const read = (file: string): Entry => {
@@ -57,9 +57,10 @@ export function startStaticServer(opts: { root: string; models: string; port: nu
     let base = opts.root;
     let rel = urlPath;
     let cacheControl = 'no-cache';
-    if (urlPath.startsWith('/models/')) {
-      base = opts.models;
-      rel = urlPath.slice('/models'.length);
+    const mount = Object.keys(opts.mounts).find((p) => urlPath.startsWith(p));
+    if (mount) {
+      base = opts.mounts[mount]!;
+      rel = urlPath.slice(mount.length - 1);
     } else if (urlPath.startsWith('/assets/')) cacheControl = 'public, max-age=31536000, immutable'; // content-hashed names
     else if (urlPath.startsWith('/ort/')) cacheControl = 'public, max-age=86400';
     if (rel.endsWith('/')) rel += 'index.html';
