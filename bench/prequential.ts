@@ -22,6 +22,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { ADAPTER_DEFAULTS, type AdapterOptions } from '../src/core/adapter';
+import { mulberry32 } from '../src/core/random';
 import { loadModel } from './lib/evaluate';
 import { loadTable, prefixes, Replay, userVectors } from './lib/adapt';
 
@@ -80,16 +81,6 @@ function parseArgs(argv: string[]): Args {
   return a as Args;
 }
 
-function mulberry32(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** 0-based rank of `target` among rows 1.. with `history` removed (higher score first, ties by lower index). */
 function fullRank(s: Float32Array, target: number, history: Set<number>): number {

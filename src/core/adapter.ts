@@ -18,6 +18,7 @@
  * limits and a pull towards zero; an update that would store a non-finite value is refused.
  */
 import { InvalidArgumentError, ModelFormatError } from './errors';
+import { mulberry32 } from './random';
 
 /** What the adapter needs from the item-token table (ItemTable implements it). */
 export interface TokenSource {
@@ -131,17 +132,6 @@ function resolve(opts?: AdapterOptions): ResolvedAdapterOptions {
   return o;
 }
 
-/** Deterministic PRNG (mulberry32), the same sequence in every JavaScript engine. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Layout {
   d: number;

@@ -146,7 +146,7 @@ describe('eval on the fixture model', () => {
     expect(frozen.full).toEqual(plain.full);
     expect(plain.adapt).toBeNull();
     // well-formed rows with a known history: one update per known history item after the first
-    const rows = [...candidateLines, ...fullLines].filter((l): l is { history: unknown[] } => typeof l === 'object' && !Array.isArray(l) && Array.isArray((l as { history?: unknown }).history));
+    const rows = ([...candidateLines, ...fullLines] as unknown[]).filter((l): l is { history: unknown[] } => typeof l === 'object' && !Array.isArray(l) && Array.isArray((l as { history?: unknown }).history));
     const dumpPlain = join(dir, 'adapt-plain.jsonl'), dumpLearned = join(dir, 'adapt-learned.jsonl');
     await evaluate({ model: FIXTURE, data, dump: dumpPlain });
     const learned = await evaluate({ model: FIXTURE, data, adapt: true, adapterOptions: { lr: 5, steps: 4 }, dump: dumpLearned });
