@@ -370,8 +370,11 @@ def quality(model_dir: str, data: str, users: int, schemes: list[str], seed: int
             m = int(sch.removeprefix("pq"))
             cb, codes, sc = train_pq(table, m, iters=15, seed=0)
             bpi = m
-        v = ndcg(reconstruct(cb, codes, sc))
-        print(json.dumps({"scheme": sch, "bytesPerItem": bpi, "ndcg10": round(v, 5), "relative": round(v / base - 1, 4), "users": len(hist)}), flush=True)
+        rec = reconstruct(cb, codes, sc)
+        v = ndcg(rec)
+        mse = float(((rec - table) ** 2).sum(1).mean())
+        print(json.dumps({"scheme": sch, "bytesPerItem": bpi, "ndcg10": round(v, 5), "relative": round(v / base - 1, 4),
+                          "tokenMse": round(mse, 5), "users": len(hist)}), flush=True)
 
 
 def main() -> None:
