@@ -267,8 +267,9 @@ export class Recommender {
       const [stored] = await this.store.append([e]);
       if (this.cache && stored) this.cache.push(stored);
       this.trimCache();
-      this.emit({ kind: 'track', remote: false, events: stored ? [stored] : [] });
+      // queued before listeners hear of the event, so whatever they read waits for it
       if (learnFrom && stored) this.scheduleLearn(learnFrom.seq, learnFrom.target);
+      this.emit({ kind: 'track', remote: false, events: stored ? [stored] : [] });
       return stored;
     };
     const p = this.trackQueue.then(run, run);
@@ -291,7 +292,7 @@ export class Recommender {
     return { seq, target };
   }
 
-  /** The shipped model's u and g for a sequence (cached from the last run when it matches). */
+  /** The shipped model's u and g for a sequence (from a finished or in-flight run of it when there is one). */
   private shippedUserGate(seq: number[]): Promise<{ user: Float32Array; gate: Float32Array }> {
     const key = seq.join(',');
     const known = this.runs.get(key);

@@ -221,6 +221,25 @@ describe('adapter in the engine', () => {
     rec.close();
   });
 
+  it('a listener reading the adapter when it hears of an event sees the update of that event', async () => {
+    const rec = await tinyRecommender();
+    await browse(rec, [2]);
+    const seen: number[] = [];
+    const done = new Promise<void>((resolve) => {
+      rec.subscribe((c) => {
+        if (c.kind !== 'track') return;
+        void rec.adapter().then((a) => {
+          seen.push(a.updates);
+          resolve();
+        });
+      });
+    });
+    await browse(rec, [20]);
+    await done;
+    expect(seen).toEqual([1]);
+    rec.close();
+  });
+
   it('bad adapter settings are refused at creation', async () => {
     await expect(tinyRecommender({ adapter: { lr: -1 } })).rejects.toBeInstanceOf(InvalidArgumentError);
     await expect(tinyRecommender({ adapter: { typo: 1 } as never })).rejects.toBeInstanceOf(InvalidArgumentError);
