@@ -92,18 +92,8 @@ export class ItemTable {
 
   /** The (dequantised) token of a row, a fresh Float32Array of length dim. */
   token(index: number): Float32Array {
-    this.check(index);
-    const d = this.dim;
-    const out = new Float32Array(d);
-    if (index < this.baseRows && this.pq) {
-      this.pq.tokenInto(index, out);
-    } else if (index < this.baseRows) {
-      const s = this.scale[index]!;
-      const o = index * d;
-      for (let k = 0; k < d; k++) out[k] = this.q[o + k]! * s;
-    } else {
-      out.set(this.extra.subarray((index - this.baseRows) * d, (index - this.baseRows + 1) * d));
-    }
+    const out = new Float32Array(this.dim);
+    this.tokenInto(index, out);
     return out;
   }
 
