@@ -15,7 +15,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { cpus, loadavg, tmpdir } from 'node:os';
+import { cpus, getPriority, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
@@ -461,7 +461,7 @@ function report(results: ModelResult[], env: Record<string, string>): string {
   L.push('<!-- written by `npm run bench` (bench/bench.ts); edit the code, not this section -->');
   L.push('');
   L.push(`Machine: ${env.cpu}, ${env.cores} cores; ${env.date}. Chromium ${env.chromium} (headless), onnxruntime-web ${env.ortWeb}, onnxruntime-node ${env.ortNode}, Node ${env.node}.`);
-  L.push(`Load average ${env.loadBefore} at the start and ${env.loadAfter} at the end of the run (\`/proc/loadavg\`, 1/5/15 min, on 2 cores; other sessions' training and browser tests shared the CPU), and the benchmark itself ran at \`nice -n 10\`; an idle machine gives lower figures.`);
+  L.push(`Load average ${env.loadBefore} at the start and ${env.loadAfter} at the end of the run (\`/proc/loadavg\`, 1/5/15 min, on 2 cores), the benchmark itself at niceness ${env.niceness}; a busier machine gives higher and noisier figures.`);
   L.push('');
   L.push(`Command: \`${env.command}\` (${env.iterations} timed calls per figure on WASM and native, ${env.gpuIterations} on WebGPU, after 2 warm-up calls).`);
   L.push('');
@@ -506,7 +506,7 @@ function report(results: ModelResult[], env: Record<string, string>): string {
     }
   }
   L.push('');
-  L.push(`**Noise:** with a load average around ${env.loadAfter?.split(' ')[1] ?? '?'} on 2 cores and the benchmark niced, single figures move by 2× from run to run and need not grow with history length or catalogue size (a p50 at history 10 above the one at 50 is contention, not the model). Compare p50s, not p95s, and re-run on an idle machine before drawing conclusions.`);
+  L.push(`**Noise:** with a load average around ${env.loadAfter?.split(' ')[1] ?? '?'} on 2 cores, single figures move by 2× from run to run and need not grow with history length or catalogue size (a p50 at history 10 above the one at 50 is contention, not the model). Compare p50s, not p95s, and re-run on an idle machine before drawing conclusions.`);
   L.push('');
   L.push('### Targets (WASM, headless Chromium, 2 cores, history 50)');
   L.push('');
@@ -701,7 +701,8 @@ const env = {
   node: process.version,
   loadBefore,
   loadAfter,
-  command: `nice -n 10 npm run bench${argv.length ? ` -- ${argv.join(' ')}` : ''}`,
+  command: `${getPriority() > 0 ? `nice -n ${getPriority()} ` : ''}npm run bench${argv.length ? ` -- ${argv.join(' ')}` : ''}`,
+  niceness: String(getPriority()),
   runtimeFiles: runtimeFiles(),
   iterations: String(ITER),
   gpuIterations: String(GPU_ITER),
