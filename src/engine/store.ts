@@ -282,9 +282,7 @@ export class IdbStore implements HistoryStore {
   private async appendTx(db: IDBPDatabase<V2Schema>, events: NewEvent[], attempt: number): Promise<StoredEvent[]> {
     const tx = db.transaction('events', 'readwrite');
     const store = tx.store;
-    const done = tx.done;
-    done.catch(() => {});
-    try {
+    return commitOrAbort(tx, async () => {
       if (attempt > 0) {
         // free room: the oldest tenth of the retention window (at least as many as we add)
         const toFree = Math.max(events.length, Math.ceil(this.maxEvents / 10));
@@ -310,17 +308,8 @@ export class IdbStore implements HistoryStore {
           cursor = await cursor.continue();
         }
       }
-      await done;
       return out;
-    } catch (e) {
-      try {
-        tx.abort();
-      } catch {
-        // already finished
-      }
-      await done.catch(() => {});
-      throw e;
-    }
+    });
   }
 
   async all(): Promise<StoredEvent[]> {
@@ -382,21 +371,10 @@ export class IdbStore implements HistoryStore {
     try {
       await this.withDb(async (db) => {
         const tx = db.transaction('adapters', 'readwrite');
-        const done = tx.done;
-        done.catch(() => {});
-        try {
+        await commitOrAbort(tx, async () => {
           this.beforeAdapterWrite?.();
           await tx.store.put(state);
-          await done;
-        } catch (e) {
-          try {
-            tx.abort();
-          } catch {
-            // already finished
-          }
-          await done.catch(() => {});
-          throw e;
-        }
+        });
       });
     } catch (e) {
       if (isQuotaError(e)) throw new QuotaError('storage quota exceeded while saving the adapter; the history is untouched', { cause: e });
@@ -416,6 +394,29 @@ export class IdbStore implements HistoryStore {
     this.closed = true;
     this.db?.close();
     this.db = null;
+  }
+}
+
+/**
+ * Runs `body` inside the readwrite transaction `tx` and resolves once the transaction has
+ * committed. On any error the transaction is aborted (nothing of it is kept) and the error is
+ * rethrown after the abort has settled.
+ */
+async function commitOrAbort<T>(tx: { readonly done: Promise<void>; abort(): void }, body: () => Promise<T>): Promise<T> {
+  const done = tx.done;
+  done.catch(() => {});
+  try {
+    const out = await body();
+    await done;
+    return out;
+  } catch (e) {
+    try {
+      tx.abort();
+    } catch {
+      // already finished
+    }
+    await done.catch(() => {});
+    throw e;
   }
 }
 
