@@ -1,5 +1,5 @@
 /** Public types of localrec's one entry point (`src/index.ts`). */
-import type { AdapterOptions } from './core/adapter';
+import type { AdapterOptions, AdapterState } from './core/adapter';
 
 export type { AdapterOptions };
 
@@ -132,18 +132,10 @@ export interface AdapterInfo {
 }
 
 /** The adapter in `exportData()`: its AdapterState with plain number arrays. */
-export interface ExportedAdapter {
-  format: 'localrec-adapter';
-  formatVersion: 1;
-  modelVersion: string;
-  dim: number;
-  experts: number;
-  rank: number;
+export type ExportedAdapter = Omit<AdapterState, 'params' | 'examples'> & {
   params: number[];
   examples: { user: number[]; gate: number[]; target: number[]; count: number };
-  updates: number;
-  updatedAt: number;
-}
+};
 
 export interface StorageInfo {
   kind: 'indexeddb' | 'memory';

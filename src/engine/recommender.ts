@@ -943,22 +943,11 @@ async function loadAdapter(
 
 /** The adapter as JSON-safe data (exportData). */
 function exportAdapter(s: AdapterState): ExportedAdapter {
+  const { params, examples, ...rest } = s;
   return {
-    format: s.format,
-    formatVersion: s.formatVersion,
-    modelVersion: s.modelVersion,
-    dim: s.dim,
-    experts: s.experts,
-    rank: s.rank,
-    params: Array.from(s.params),
-    examples: {
-      user: Array.from(s.examples.user),
-      gate: Array.from(s.examples.gate),
-      target: Array.from(s.examples.target),
-      count: s.examples.count,
-    },
-    updates: s.updates,
-    updatedAt: s.updatedAt,
+    ...rest,
+    params: Array.from(params),
+    examples: { user: Array.from(examples.user), gate: Array.from(examples.gate), target: Array.from(examples.target), count: examples.count },
   };
 }
 
