@@ -23,8 +23,9 @@ import { cpus, loadavg } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { ADAPTER_DEFAULTS, type AdapterOptions } from '../src/core/adapter';
 import { mulberry32 } from '../src/core/random';
-import { loadModel } from './lib/evaluate';
-import { loadTable, prefixes, Replay, userVectors } from './lib/adapt';
+import { hitAt, ndcgAt, rankOf } from '../src/core/rank';
+import { fullRank, itemTable, loadModel } from './lib/evaluate';
+import { prefixVectors, Replay } from './lib/adapt';
 
 const REPO = resolve(import.meta.dirname, '..');
 const SHARED = resolve(REPO, '../shared/datasets');
@@ -81,24 +82,6 @@ function parseArgs(argv: string[]): Args {
   return a as Args;
 }
 
-
-/** 0-based rank of `target` among rows 1.. with `history` removed (higher score first, ties by lower index). */
-function fullRank(s: Float32Array, target: number, history: Set<number>): number {
-  const st = s[target]!;
-  let rank = 0;
-  for (let j = 1; j < s.length; j++) {
-    const v = s[j]!;
-    if ((v > st || (v === st && j < target)) && !history.has(j)) rank++;
-  }
-  return rank;
-}
-
-function candRank(s: Float32Array, target: number, cands: number[]): number {
-  const st = s[target]!;
-  let r = 0;
-  for (const c of cands) if (s[c]! > st || (s[c] === st && c < target)) r++;
-  return r;
-}
 
 const BUCKETS: [string, number, number][] = [
   ['1–4', 1, 4],
@@ -204,7 +187,7 @@ async function main(): Promise<void> {
   }
   const holdout = new Set((JSON.parse(readFileSync(hold, 'utf8')) as unknown[]).map(String));
   const m = await loadModel(args.model);
-  const tableSrc = loadTable(m);
+  const tableSrc = itemTable(m);
   const { dim, experts } = m.manifest;
   const hasCandidates = existsSync(join(SHARED, args.dataset, 'val.jsonl'));
   const seqs: { user: string; items: number[] }[] = [];
@@ -225,22 +208,17 @@ async function main(): Promise<void> {
   let lastProgress = performance.now();
   // the model's vectors for every prefix, computed for chunks of users in batched runs
   const CHUNK = 64;
-  let chunk: { user: Float32Array; gate: Float32Array; offsets: number[] } | null = null;
+  let vectorsOf: (k: number) => { user: Float32Array; gate: Float32Array } = () => {
+    throw new Error('no chunk');
+  };
   for (let u = 0; u < seqs.length; u++) {
     const seq = seqs[u]!.items;
     const T = seq.length;
     if (u % CHUNK === 0) {
-      const all: number[][] = [];
-      const offsets: number[] = [];
-      for (const s of seqs.slice(u, u + CHUNK)) {
-        offsets.push(all.length);
-        for (const p of prefixes(s.items, s.items.length - 1)) all.push(p);
-      }
-      chunk = { ...(await userVectors(m, all)), offsets };
+      const chunk = seqs.slice(u, u + CHUNK).map((s) => s.items);
+      vectorsOf = await prefixVectors(m, chunk, chunk.map((s) => s.length - 1));
     }
-    const o = chunk!.offsets[u % CHUNK]!;
-    const vec = { user: chunk!.user.subarray(o * dim, (o + T - 1) * dim), gate: chunk!.gate.subarray(o * experts, (o + T - 1) * experts) };
-    const replay = new Replay(tableSrc, dim, experts, vec.user, vec.gate, args.adapter);
+    const replay = new Replay(tableSrc, dim, experts, vectorsOf(u % CHUNK), args.adapter);
     const sums = newSums();
     const rand = mulberry32((args.seed * 1000003 + u * 7919) >>> 0);
     const history = new Set<number>();
@@ -264,14 +242,14 @@ async function main(): Promise<void> {
           cands = [...picked];
         }
         const len = i + 1;
-        const vals = (r: number, rc: number): Record<Metric, number> => ({
-          ndcg10: r < 10 ? 1 / Math.log2(r + 2) : 0,
-          hr10: r < 10 ? 1 : 0,
-          hr1: r < 1 ? 1 : 0,
-          candHr1: rc === 0 ? 1 : 0,
+        const vals = (s: Float32Array, r: number): Record<Metric, number> => ({
+          ndcg10: ndcgAt(r, 10),
+          hr10: hitAt(r, 10),
+          hr1: hitAt(r, 1),
+          candHr1: hasCandidates ? hitAt(rankOf(s, target, [...cands, target]), 1) : 0,
         });
-        const vb = vals(rb, hasCandidates ? candRank(scoresBase, target, cands) : 1);
-        const va = vals(ra, hasCandidates ? candRank(scoresAd, target, cands) : 1);
+        const vb = vals(scoresBase, rb);
+        const va = vals(scoresAd, ra);
         GROUPS.forEach(([, lo, hi], g) => {
           if (len < lo || len > hi) return;
           sums.steps[g]!++;

@@ -5,22 +5,13 @@
  * through exactly the code the browser runs (src/core/adapter.ts), scoring with the item table
  * of items.bin (src/core/item-table.ts).
  */
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { applyAdapter, createAdapter, learn, type AdapterOptions, type AdapterState, type TokenSource } from '../../src/core/adapter';
 import { historyTensorData } from '../../src/core/history';
-import { ItemTable } from '../../src/core/item-table';
 import type { LoadedModel } from './evaluate';
 
-/** The item-token table of a loaded model folder. */
-export function loadTable(m: LoadedModel): TokenSource {
-  const spec = m.manifest.itemTable;
-  return ItemTable.fromBytes(new Uint8Array(readFileSync(join(m.dir, spec.file))), spec);
-}
-
 /** The model's user representation and gate for each (non-empty) history, flat [n, dim] / [n, K]. */
-export async function userVectors(m: LoadedModel, histories: number[][], batch = 512): Promise<{ user: Float32Array; gate: Float32Array }> {
+async function userVectors(m: LoadedModel, histories: number[][], batch = 512): Promise<{ user: Float32Array; gate: Float32Array }> {
   const { dim, experts } = m.manifest;
   const user = new Float32Array(histories.length * dim);
   const gate = new Float32Array(histories.length * experts);
@@ -44,15 +35,29 @@ export async function userVectors(m: LoadedModel, histories: number[][], batch =
   return { user, gate };
 }
 
-/** Every prefix of `seq` of length 1..upTo (inclusive), oldest first. */
-export function prefixes(seq: number[], upTo = seq.length): number[][] {
-  const out: number[][] = [];
-  for (let i = 1; i <= upTo; i++) out.push(seq.slice(0, i));
-  return out;
+/** The model's vectors of every prefix of one sequence: row i is the prefix of length i + 1. */
+export interface PrefixVectors {
+  user: Float32Array;
+  gate: Float32Array;
 }
 
-export interface ReplayOptions {
-  adapter?: AdapterOptions;
+/**
+ * The model's (user, gate) for the prefixes of length 1..counts[k] of each sequence k, computed
+ * in batched runs; the result gives sequence k's as flat [counts[k], dim] / [counts[k], K] views.
+ */
+export async function prefixVectors(m: LoadedModel, seqs: number[][], counts: number[]): Promise<(k: number) => PrefixVectors> {
+  const all: number[][] = [];
+  const offsets: number[] = [];
+  seqs.forEach((seq, k) => {
+    offsets.push(all.length);
+    for (let i = 1; i <= counts[k]!; i++) all.push(seq.slice(0, i));
+  });
+  const { user, gate } = await userVectors(m, all);
+  const { dim, experts } = m.manifest;
+  return (k) => {
+    const o = offsets[k]!, n = counts[k]!;
+    return { user: user.subarray(o * dim, (o + n) * dim), gate: gate.subarray(o * experts, (o + n) * experts) };
+  };
 }
 
 /**
@@ -67,8 +72,7 @@ export class Replay {
     readonly table: TokenSource,
     readonly dim: number,
     readonly experts: number,
-    readonly user: Float32Array,
-    readonly gate: Float32Array,
+    readonly vectors: PrefixVectors,
     readonly options: AdapterOptions = {},
     modelVersion = 'replay',
   ) {
@@ -76,7 +80,8 @@ export class Replay {
   }
 
   vec(i: number): { user: Float32Array; gate: Float32Array } {
-    return { user: this.user.subarray(i * this.dim, (i + 1) * this.dim), gate: this.gate.subarray(i * this.experts, (i + 1) * this.experts) };
+    const { user, gate } = this.vectors;
+    return { user: user.subarray(i * this.dim, (i + 1) * this.dim), gate: gate.subarray(i * this.experts, (i + 1) * this.experts) };
   }
 
   /** Scores over the table for prefix i: shipped (adapted = false) or personalised. */

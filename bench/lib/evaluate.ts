@@ -35,7 +35,7 @@ import { parseManifest, sha256Hex, verifyFile } from '../../src/core/manifest';
 import type { ModelManifest } from '../../src/core/manifest-types';
 import { hitAt, ndcgAt, rankOf, topK } from '../../src/core/rank';
 import type { AdapterOptions } from '../../src/core/adapter';
-import { loadTable, prefixes, Replay, userVectors } from './adapt';
+import { prefixVectors, Replay } from './adapt';
 import { mapRow, parseRow, type MalformedLine, type MappedRow } from './dataset';
 
 export interface EvalOptions {
@@ -110,7 +110,7 @@ export interface LoadedModel {
   session: ort.InferenceSession;
   modelFile: string;
   modelSha256: string;
-  /** the item table, read on first use when the graph has no scores output */
+  /** the item table of items.bin, read on first use (itemTable()) */
   table?: ItemTable;
 }
 
@@ -134,6 +134,12 @@ export async function loadModel(dir: string, opts: Pick<EvalOptions, 'fp32' | 't
   return { dir, manifest, catalog, session, modelFile, modelSha256 };
 }
 
+/** The model's item table (items.bin), read once per loaded model. */
+export function itemTable(m: LoadedModel): ItemTable {
+  m.table ??= ItemTable.fromBytes(new Uint8Array(readFileSync(join(m.dir, m.manifest.itemTable.file))), m.manifest.itemTable);
+  return m.table;
+}
+
 /** Scores a batch of (non-empty) histories; returns the flat [batch, itemCount + 1] scores. */
 export async function scoreBatch(m: LoadedModel, histories: number[][]): Promise<Float32Array> {
   const { data, dims } = historyTensorData(histories, m.manifest.maxHistory);
@@ -144,12 +150,12 @@ export async function scoreBatch(m: LoadedModel, histories: number[][]): Promise
   const width0 = m.manifest.itemCount + 1;
   if (!m.manifest.outputs.scores) {
     // no scores output (pq item table): score the catalogue from `user` with the table (ADC), as the engine does
-    m.table ??= ItemTable.fromBytes(new Uint8Array(readFileSync(join(m.dir, m.manifest.itemTable.file))), m.manifest.itemTable);
+    const table = itemTable(m);
     const userName = m.manifest.outputs.user.name;
     const u = (await m.session.run(feeds, [userName]))[userName]!.data as Float32Array;
     const d = m.manifest.dim;
     const res = new Float32Array(histories.length * width0);
-    for (let b = 0; b < histories.length; b++) m.table.scoreAll(u.subarray(b * d, (b + 1) * d), res.subarray(b * width0, (b + 1) * width0));
+    for (let b = 0; b < histories.length; b++) table.scoreAll(u.subarray(b * d, (b + 1) * d), res.subarray(b * width0, (b + 1) * width0));
     return res;
   }
   const outName = m.manifest.outputs.scores.name;
@@ -183,7 +189,7 @@ async function* readLines(path: string): AsyncGenerator<string> {
 }
 
 /** Full-ranking rank of `next` (0-based) with pad and history removed; -1 when removed or unscorable. */
-function fullRank(s: Float32Array, next: number, history: Set<number>): number {
+export function fullRank(s: Float32Array, next: number, history: Set<number>): number {
   const sn = s[next]!;
   if (sn !== sn || history.has(next)) return -1;
   let rank = 0;
@@ -220,30 +226,24 @@ export async function evaluate(opts: EvalOptions): Promise<EvalReport> {
   const dump: WriteStream | null = opts.dump ? createWriteStream(opts.dump) : null;
   let lastProgress = performance.now();
   let inferenceMs = 0;
-  const table = opts.adapt ? loadTable(m) : null;
+  const table = opts.adapt ? itemTable(m) : null;
   const adaptOptions = opts.adapterOptions ?? {};
   let adaptUpdates = 0, adaptRefused = 0;
 
   /** Personalised scores of each row: the history replayed through the adapter, then scored. */
   const adaptedScores = async (rowsWithHistory: MappedRow[]): Promise<Float32Array> => {
     const { dim, experts } = m.manifest;
-    const all: number[][] = [];
-    const offsets: number[] = [];
-    for (const r of rowsWithHistory) {
-      offsets.push(all.length);
-      for (const p of prefixes(r.history)) all.push(p);
-    }
     const ti = performance.now();
-    const vec = await userVectors(m, all);
+    const histories = rowsWithHistory.map((r) => r.history);
+    const vectorsOf = await prefixVectors(m, histories, histories.map((h) => h.length));
     inferenceMs += performance.now() - ti;
     const out = new Float32Array(rowsWithHistory.length * width);
-    rowsWithHistory.forEach((r, k) => {
-      const o = offsets[k]!, n = r.history.length;
-      const replay = new Replay(table!, dim, experts, vec.user.subarray(o * dim, (o + n) * dim), vec.gate.subarray(o * experts, (o + n) * experts), adaptOptions);
-      for (let i = 0; i + 1 < n; i++) replay.learnFrom(i, r.history[i + 1]!);
+    histories.forEach((h, k) => {
+      const replay = new Replay(table!, dim, experts, vectorsOf(k), adaptOptions);
+      for (let i = 0; i + 1 < h.length; i++) replay.learnFrom(i, h[i + 1]!);
       adaptUpdates += replay.state.updates;
       adaptRefused += replay.refused;
-      replay.scores(n - 1, true, out.subarray(k * width, (k + 1) * width));
+      replay.scores(h.length - 1, true, out.subarray(k * width, (k + 1) * width));
     });
     return out;
   };
