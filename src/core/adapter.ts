@@ -383,7 +383,7 @@ function lossGradImpl(
   seed: number,
   sc: Scratch,
 ): number {
-  const { d, K, r } = L;
+  const { d } = L;
   const rows = table.rows;
   if (table.dim !== d) throw new InvalidArgumentError(`table dim ${table.dim} != adapter dim ${d}`);
   if (rows < 2) throw new InvalidArgumentError('table has no items');
@@ -467,8 +467,6 @@ function lossGradImpl(
     }
     total += loss;
   });
-  void K;
-  void r;
   return total * inv;
 }
 
@@ -507,7 +505,7 @@ function backward(L: Layout, params: ArrayLike<number>, user: ArrayLike<number>,
 
 /** The examples currently in the replay window, oldest first. */
 function windowExamples(s: AdapterState): AdapterExample[] {
-  const { d, K } = { d: s.dim, K: s.experts };
+  const d = s.dim, K = s.experts;
   const ex = s.examples;
   const out: AdapterExample[] = [];
   for (let i = 0; i < ex.count; i++) {
