@@ -20,7 +20,10 @@ export default defineConfig({
   resolve: {
     // The build of onnxruntime-web/webgpu that loads its runtime (.mjs + .wasm) from `wasmPaths`
     // at run time, instead of the "bundle" variant that makes Vite emit its own copy of the wasm.
-    alias: [{ find: /^onnxruntime-web\/webgpu$/, replacement: resolve(root, 'node_modules/onnxruntime-web/dist/ort.webgpu.min.mjs') }],
+    alias: [
+      { find: /^onnxruntime-web\/webgpu$/, replacement: resolve(root, 'node_modules/onnxruntime-web/dist/ort.webgpu.min.mjs') },
+      { find: /^onnxruntime-web\/wasm$/, replacement: resolve(root, 'node_modules/onnxruntime-web/dist/ort.wasm.min.mjs') },
+    ],
   },
   // onnxruntime-web must not be pre-bundled: it locates its runtime files itself (wasmPaths)
   optimizeDeps: { exclude: ['onnxruntime-web'] },

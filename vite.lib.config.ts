@@ -13,8 +13,16 @@ import { defineConfig, type Plugin } from 'vite';
 
 const root = dirname(fileURLToPath(import.meta.url));
 const outDir = join(root, 'dist/lib');
-/** onnxruntime-web/webgpu's bundle loads only this runtime (WASM EP + native WebGPU EP). */
-const ORT_FILES = ['ort-wasm-simd-threaded.asyncify.wasm', 'ort-wasm-simd-threaded.asyncify.mjs'];
+/**
+ * The runtimes the engine loads (src/engine/ort-web.ts): onnxruntime-web/webgpu's (WASM EP +
+ * native WebGPU EP, asyncify) and onnxruntime-web/wasm's (WASM only).
+ */
+const ORT_FILES = [
+  'ort-wasm-simd-threaded.asyncify.wasm',
+  'ort-wasm-simd-threaded.asyncify.mjs',
+  'ort-wasm-simd-threaded.wasm',
+  'ort-wasm-simd-threaded.mjs',
+];
 
 function copyOrtRuntime(): Plugin {
   return {
@@ -35,7 +43,10 @@ export default defineConfig({
   resolve: {
     // The variant of onnxruntime-web that loads its wasm runtime from `wasmPaths` at run time
     // (the default export inlines 27 MB of wasm into the bundle in library mode).
-    alias: [{ find: /^onnxruntime-web\/webgpu$/, replacement: join(root, 'node_modules/onnxruntime-web/dist/ort.webgpu.min.mjs') }],
+    alias: [
+      { find: /^onnxruntime-web\/webgpu$/, replacement: join(root, 'node_modules/onnxruntime-web/dist/ort.webgpu.min.mjs') },
+      { find: /^onnxruntime-web\/wasm$/, replacement: join(root, 'node_modules/onnxruntime-web/dist/ort.wasm.min.mjs') },
+    ],
   },
   define: { 'import.meta.env.LOCALREC_LIB': 'true' },
   worker: { format: 'es' },

@@ -1,6 +1,6 @@
 /**
  * Speed and scale benchmark (GitHub issue 6):
- *   nice -n 10 npm run bench [-- --models movielens,lastfm,beauty,beauty-pq,synthetic-1m --backends wasm,webgpu
+ *   nice -n 10 npm run bench [-- --models movielens,lastfm,beauty,beauty-pq32,synthetic-1m --backends wasm,webgpu
  *                              --iterations N --no-write --skip-build]
  * Builds the engine harness page (e2e/harness/engine.html) with vite into .cache/bench-dist/ and
  * serves it with a production-like static server (bench/lib/static-server.ts: ETags, max-age for
@@ -9,7 +9,7 @@
  * "## Speed" and "## Scale" sections of docs/benchmarks.md, docs/bench/speed.json and
  * docs/bench/scaling.svg.
  * Besides the shipped models it measures two generated ones (git-ignored, made on demand,
- * deterministically, by bench/compress_model.py): `beauty-pq` (the Beauty model with a
+ * deterministically, by bench/compress_model.py): `beauty-pq32` (the Beauty model with a
  * product-quantised item table) and `synthetic-1m` (1,000,000 items, same architecture).
  * A benchmark, not a test: nothing here asserts a time.
  */
@@ -26,6 +26,7 @@ import { chromium as launchOptions } from '../playwright.config';
 import { historyTensorData } from '../src/core/history';
 import { ItemTable } from '../src/core/item-table';
 import type { CatalogFile, ModelManifest } from '../src/core/manifest-types';
+import type { StartupTimings } from '../src/engine/recommender';
 import { topK } from '../src/core/rank';
 import { OrtEngine } from '../src/engine/inference';
 import { ORT_RUNTIME_FILES } from '../src/engine/vite-ort-plugin';
@@ -55,10 +56,12 @@ interface Generated {
   base: string;
   args: string[];
 }
-// int4 per row, stored as a PQ table (docs/model-format.md); see the ## Scale section for why int4
+// 32-subspace PQ of unit directions + a score-aware per-row scale, 36 bytes per item (docs/model-format.md);
+// the ## Scale section says why this scheme
+const PQ_ARGS = ['--scheme', 'pq', '--subspaces', '32', '--norm'];
 const GENERATED: Generated[] = [
-  { name: 'beauty-int4', rel: 'beauty-int4', base: 'beauty', args: ['convert', '--model', 'public/models/beauty', '--out', '.cache/bench-models/beauty-int4', '--scheme', 'int4'] },
-  { name: 'synthetic-1m', rel: 'synthetic-1m', base: 'beauty', args: ['synthetic', '--items', '1000000', '--out', '.cache/bench-models/synthetic-1m', '--base', 'public/models/beauty', '--scheme', 'int4'] },
+  { name: 'beauty-pq32', rel: 'beauty-pq32', base: 'beauty', args: ['convert', '--model', 'public/models/beauty', '--out', '.cache/bench-models/beauty-pq32', ...PQ_ARGS, '--score-aware'] },
+  { name: 'synthetic-1m', rel: 'synthetic-1m', base: 'beauty', args: ['synthetic', '--items', '1000000', '--out', '.cache/bench-models/synthetic-1m', '--base', 'public/models/beauty', ...PQ_ARGS] },
 ];
 
 function loadDir(name: string, dir: string, url: string): ModelUnderTest {
@@ -129,6 +132,8 @@ interface ModelResult {
   backendUsed: Record<string, string>;
   native: Record<number, Lat>;
   firstRec: { coldPageMs: number; warmPageMs: number; coldReadyMs: number; coldFirstMs: number; warmReadyMs: number; warmFirstMs: number; transferredCold: number; transferredWarm: number };
+  /** createRecommender's phases on the warm load (rec.testing.startup()) and the first recommend() */
+  warmStartup: (StartupTimings & { firstRecommendMs: number }) | null;
   memory: { pageJsHeap: number; workerJsHeap: number | null; rendererRss: number | null; wasmBytes: number | null; noWorkerJsHeap: number | null; noWorkerBacking: number | null };
   /** on-device adapter update (learn) time per interaction, ms */
   adapter: Lat | null;
@@ -282,9 +287,10 @@ async function firstRecommendation(m: ModelUnderTest, ids: string[]) {
           for (let i = 0; i < 10; i++) await rec.track({ type: 'view', itemId: ids[i]! });
           trackMs = performance.now() - s;
         }
+        const t1 = performance.now();
         const rec1 = await rec.recommend({ k: 10 });
         const first = performance.now() - trackMs;
-        return { pageReady, ready, first, source: rec1.source };
+        return { pageReady, ready, first, source: rec1.source, startup: rec.testing.startup(), firstRecommendMs: performance.now() - t1 };
       },
       { url: m.url, seed, ids },
     );
@@ -323,6 +329,7 @@ async function firstRecommendation(m: ModelUnderTest, ids: string[]) {
   if (cold.source !== 'model' || warm.source !== 'model') console.warn(`  note: first recommendation of ${m.name} came from ${cold.source}/${warm.source}`);
   return {
     firstRec: { coldPageMs: cold.pageReady, warmPageMs: warm.pageReady, coldReadyMs: cold.ready, coldFirstMs: cold.first, warmReadyMs: warm.ready, warmFirstMs: warm.first, transferredCold: transferred.cold, transferredWarm: transferred.warm },
+    warmStartup: warm.startup ? { ...warm.startup, firstRecommendMs: warm.firstRecommendMs } : null,
     memory: { pageJsHeap, workerJsHeap, rendererRss, wasmBytes: null, noWorkerJsHeap: null, noWorkerBacking: null },
   };
 }
@@ -363,7 +370,8 @@ function largestRendererRss(profile: string): number | null {
 // ---------- native: onnxruntime-node, same model, batch 1 ----------
 async function nativeLatency(m: ModelUnderTest, ids: string[]): Promise<Record<number, Lat>> {
   const engine = new OrtEngine(ortNode as unknown as typeof OrtCommon, 'node');
-  await engine.init({ manifest: m.manifest, modelPath: join(m.dir, m.manifest.files.model.path), backend: 'auto' });
+  // one thread, like the page: onnxruntime-web runs single-threaded without cross-origin isolation
+  await engine.init({ manifest: m.manifest, modelPath: join(m.dir, m.manifest.files.model.path), backend: 'auto', threads: 1 });
   const index = new Map(m.catalog.ids.map((id, i) => [id, i + 1]));
   const out: Record<number, Lat> = {};
   const n = m.manifest.itemCount + 1;
@@ -468,7 +476,7 @@ function report(results: ModelResult[], env: Record<string, string>): string {
   L.push('What is timed:');
   L.push('- **Page under test**: the engine harness (\`e2e/harness/engine.html\`) **built** with \`vite build\` (bundled, minified) and served by a production-like static server (\`bench/lib/static-server.ts\`: ETag revalidation everywhere, \`max-age\` for content-hashed assets and the onnxruntime-web runtime, \`no-cache\` for HTML and model files, gzip).');
   L.push('- **recommend()**: `rec.recommend({k: 10})` measured in the page, end to end through the Worker: IndexedDB history read, inference, top-k, result back in the page. For models without a scores output (int4/pq tables) the page scores the catalogue from the user vector (\`ItemTable.scoreAll\`) before the top-k. "history N" = N view events stored; the model is fed the last `maxHistory` (50) of them, so 200 differs from 50 only in the history read and the seen-item exclusion.');
-  L.push('- **native**: the same `model.onnx` on onnxruntime-node (CPU EP, the engine\'s session options, batch 1) through the engine\'s `OrtEngine.run` (+ `ItemTable.scoreAll` for int4/pq tables) + `topK` — inference and top-k only, no storage, no Worker. The ratio is browser recommend() p50 / native p50.');
+  L.push('- **native**: the same `model.onnx` on onnxruntime-node (CPU EP, the engine\'s session options, one thread like the page, batch 1) through the engine\'s `OrtEngine.run` (+ `ItemTable.scoreAll` for int4/pq tables) + `topK` — inference and top-k only, no storage, no Worker. The ratio is browser recommend() p50 / native p50.');
   L.push('- **first recommendation**: `performance.now()` (ms since navigation start of the harness page) when the first model-based `recommend()` returns, WASM. Cold = fresh browser context (empty HTTP cache and IndexedDB; 10 views are seeded after the recommender is ready and their tracking time is subtracted). Warm = second load of the page in the same context (HTTP cache: the runtime and hashed assets within max-age, the rest revalidated; model files from the engine\'s Cache Storage, re-verified by sha256; history already stored).');
   L.push('  Columns: *page* = harness page scripts loaded (localrec imported), *ready* = `createRecommender()` resolved (manifest, model files, onnxruntime-web wasm, session, Worker), *first rec.* = first `recommend()` returned; all from navigation start.');
   L.push('- **WASM, no Worker**: the same recommend() with `createRecommender({worker: false})` (inference on the page\'s thread): the difference to the Worker column is the Worker round trip.');
@@ -533,7 +541,18 @@ function report(results: ModelResult[], env: Record<string, string>): string {
     );
   }
   L.push('');
-  L.push(`Download: the model files are what \`createRecommender\` fetches for this model; *on the wire* is the same with gzip as the static server sends JSON (model.onnx and items.bin are sent as they are). onnxruntime-web\'s runtime (${env.runtimeFiles}) is fetched once per page as well, whatever the model (6–7 MiB with gzip). *Transferred* = response bytes of every request of the page load (page, Worker, runtime, model), from Playwright\'s \`request.sizes()\`; a revalidated (304) response or one from the HTTP cache counts 0.`);
+  L.push('Where the warm first recommendation goes (ms; `rec.testing.startup()` inside `createRecommender`, then the first `recommend()`): *load* = manifest revalidated and model files from Cache Storage, sha256-verified; *engine* = Worker start, onnxruntime-web import, wasm runtime start and model session (*of which session* = the runtime start and the model session, timed in the Worker) and the encoder session; *rest* = catalogue and item-table parse, stored adapter, restored items; *first run* = the first `recommend()` (history read, first inference, whose kernels are compiled on first use).');
+  L.push('');
+  L.push('| model | page scripts | load | engine | of which session | rest | first run | first recommendation |');
+  L.push('|---|---|---|---|---|---|---|---|');
+  for (const r of results) {
+    const s = r.warmStartup;
+    if (!s) continue;
+    const rest = s.parseMs + s.storeWaitMs + s.adapterMs + s.restoreMs;
+    L.push(`| ${r.name} | ${ms(r.firstRec.warmPageMs)} | ${ms(s.loadMs)} | ${ms(s.engineMs)} | ${s.engine ? ms(s.engine.sessionMs) : '–'} | ${ms(rest)} | ${ms(s.firstRecommendMs)} | ${ms(r.firstRec.warmFirstMs)} |`);
+  }
+  L.push('');
+  L.push(`Download: the model files are what \`createRecommender\` fetches for this model; *on the wire* is the same with gzip as the static server sends JSON (model.onnx and items.bin are sent as they are). onnxruntime-web\'s runtime is fetched once per page as well, whatever the model: on WASM its WASM-only build (ort-wasm-simd-threaded.*), where WebGPU is used its WebGPU build (ort-wasm-simd-threaded.asyncify.*) (${env.runtimeFiles}). *Transferred* = response bytes of every request of the page load (page, Worker, runtime, model), from Playwright\'s \`request.sizes()\`; a revalidated (304) response or one from the HTTP cache counts 0.`);
   L.push('');
   L.push('Memory: *page JS heap* = CDP `Performance.getMetrics` `JSHeapUsedSize` of the warm page (the catalogue, the page\'s item table and history; inference runs in the Worker, whose heap CDP does not reach through Playwright). *No Worker* = the same engine with `worker: false`, everything in the page: CDP `Runtime.getHeapUsage` after the latency run, JS heap and the backing stores of ArrayBuffers, which include onnxruntime-web\'s wasm linear memory (the session, its weights, the item table as external data) and the model bytes the page keeps. *Renderer RSS* = `/proc/<pid>/status` VmRSS of the largest renderer process of the warm page\'s browser, Chromium\'s own overhead included.');
   L.push('');
@@ -557,7 +576,7 @@ function scaleReport(results: ModelResult[], scoring: ScoringResult[], env: Reco
   L.push('');
   L.push('<!-- written by `npm run bench` (bench/bench.ts) except where marked; edit the code, not this section -->');
   L.push('');
-  L.push(`Same run as **## Speed** (\`${env.command}\`). \`synthetic-1m\` is a 1,000,000-item model with the shipped architecture (d = 64, 2 layers, 4 experts; the Beauty transformer weights and a seeded random int4 item table: for speed and size only, its recommendations mean nothing), made by \`training/.venv/bin/python -m bench.compress_model synthetic --items 1000000 --out .cache/bench-models/synthetic-1m --scheme int4\`; \`beauty-int4\` is the shipped Beauty model with its item table compressed (\`... -m bench.compress_model convert --model public/models/beauty --out .cache/bench-models/beauty-int4 --scheme int4\`). Both are git-ignored and regenerated by the bench when missing or stale.`);
+  L.push(`Same run as **## Speed** (\`${env.command}\`). \`synthetic-1m\` is a 1,000,000-item model with the shipped architecture (d = 64, 2 layers, 4 experts; the Beauty transformer weights and a seeded random item table in the same compressed layout, 32 PQ codes + a float32 scale per item: for speed and size only, its recommendations mean nothing), made by \`training/.venv/bin/python -m bench.compress_model synthetic --items 1000000 --out .cache/bench-models/synthetic-1m --base public/models/beauty --scheme pq --subspaces 32 --norm\`; \`beauty-pq32\` is the shipped Beauty model with its item table compressed that way (\`... -m bench.compress_model convert --model public/models/beauty --out .cache/bench-models/beauty-pq32 --scheme pq --subspaces 32 --norm --score-aware\`). Both are git-ignored and regenerated by the bench when missing or stale.`);
   L.push('');
   L.push('![recommend() p50 and download size against catalogue size](bench/scaling.svg)');
   L.push('');
@@ -593,17 +612,6 @@ function runtimeFiles(): string {
     return names.map((f) => `${f} ${bytes(statSync(join(dist, f)).size)}`).join(', ');
   } catch {
     return 'onnxruntime-web .wasm + .mjs';
-  }
-}
-
-function runtimeTotal(): number {
-  const dist = join(REPO, 'node_modules/onnxruntime-web/dist');
-  try {
-    return readdirSync(dist)
-      .filter((f) => ORT_RUNTIME_FILES.test(f))
-      .reduce((a, f) => a + statSync(join(dist, f)).size, 0);
-  } catch {
-    return 0;
   }
 }
 
@@ -644,7 +652,7 @@ try {
       name: m.name,
       items: m.manifest.itemCount,
       maxHistory: m.manifest.maxHistory,
-      table: it.dtype === 'pq' ? (it.scaleOffset !== undefined && it.subspaces === it.dim / 2 ? 'int4 (pq form)' : `pq M=${it.subspaces}`) : it.dtype,
+      table: it.dtype === 'pq' ? `pq M=${it.subspaces}${it.scaleOffset !== undefined ? ' + row scale' : ''}` : it.dtype,
       downloadBytes: Object.values(files).reduce((a, b) => a + b, 0),
       downloadGzipBytes: gz,
       files,
@@ -652,6 +660,7 @@ try {
       backendUsed: {},
       native: await nativeLatency(m, ids),
       firstRec: { coldPageMs: NaN, warmPageMs: NaN, coldReadyMs: NaN, coldFirstMs: NaN, warmReadyMs: NaN, warmFirstMs: NaN, transferredCold: 0, transferredWarm: 0 },
+      warmStartup: null,
       memory: { pageJsHeap: NaN, workerJsHeap: null, rendererRss: null, wasmBytes: null, noWorkerJsHeap: null, noWorkerBacking: null },
       adapter: null,
     };

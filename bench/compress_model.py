@@ -27,6 +27,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -126,6 +127,127 @@ def int4_pq(table: np.ndarray, clip_grid=(1.0, 0.95, 0.9, 0.85, 0.8, 0.75, 0.7, 
     pair = np.stack([vals[b & 15], vals[b >> 4]], axis=1)  # [256, 2]
     codebook = np.broadcast_to(pair, (dim // 2, 256, 2)).astype(np.float32).copy()
     return codebook, codes, best_s
+
+
+def int4_lloyd(table: np.ndarray, iters: int = 12, clip_grid=(1.0, 0.95, 0.9, 0.85, 0.8, 0.75, 0.7)):
+    """Per-row 4-bit with 16 *learned* levels (Lloyd-Max) shared by every dimension, written as a PQ
+    table exactly like `int4_pq`: M = dim/2 two-dimensional subspaces whose codebook is the 16 x 16
+    grid of level pairs, plus a float32 per-row scale. Starts from 16 uniform levels
+    (-7.5 .. 7.5, no zero level) and alternates (a) per row: the scale (amax * f / max|level|, f in
+    clip_grid) and nearest levels with the least squared error, and (b) per level: the
+    least-squares level given the scales, L_k = sum(s x) / sum(s^2) over the entries coded k.
+    Zero rows (the pad) get scale 0, so they decode to exactly zero. Returns (codebook, codes, scales)."""
+    rows, dim = table.shape
+    assert dim % 2 == 0, "int4 needs an even dim"
+    x = table.astype(np.float64)
+    amax = np.abs(x).max(axis=1)
+    live = amax > 0
+    lev = np.arange(-7.5, 8.0, 1.0)
+    q = np.zeros(x.shape, np.int64)
+    s = np.zeros(rows)
+    for _ in range(iters + 1):
+        lmax = np.abs(lev).max()
+        mids = (lev[1:] + lev[:-1]) / 2
+        best_e = np.full(rows, np.inf)
+        for f in clip_grid:
+            sf = np.where(live, amax * f / lmax, 1.0)
+            qf = np.searchsorted(mids, x / sf[:, None])
+            e = ((lev[qf] * sf[:, None] - x) ** 2).sum(1)
+            better = e < best_e
+            q[better], s[better], best_e[better] = qf[better], sf[better], e[better]
+        s[~live] = 0.0
+        num = np.bincount(q[live].ravel(), weights=(x[live] * s[live, None]).ravel(), minlength=16)
+        den = np.bincount(q[live].ravel(), weights=np.broadcast_to(s[live, None] ** 2, x[live].shape).ravel(), minlength=16)
+        lev = np.where(den > 0, num / np.maximum(den, 1e-30), lev)
+        lev = np.sort(lev)
+    codes = (q[:, 0::2] | (q[:, 1::2] << 4)).astype(np.uint8)
+    b = np.arange(256)
+    pair = np.stack([lev[b & 15], lev[b >> 4]], axis=1).astype(np.float32)
+    codebook = np.broadcast_to(pair, (dim // 2, 256, 2)).astype(np.float32).copy()
+    return codebook, codes, s.astype(np.float32)
+
+
+def parallel_scale(table: np.ndarray, codebook: np.ndarray, codes: np.ndarray, scales: np.ndarray | None) -> np.ndarray:
+    """Per-row scales that make each decoded token's projection on the true token exact
+    (dot(t_hat, t) = |t|^2): the quantisation residual is then orthogonal to t, the direction
+    that shifts the item's score against every user alike (score-aware quantisation, as in ScaNN)."""
+    rec = reconstruct(codebook, codes, scales)
+    x = table.astype(np.float64)
+    base = scales.astype(np.float64) if scales is not None else np.ones(len(x))
+    num, den = (x * x).sum(1), (rec * x).sum(1)
+    f = np.where(den > 0, num / np.where(den > 0, den, 1.0), 1.0)
+    return (base * f).astype(np.float32)
+
+
+def find_checkpoint(model_dir: Path, man: dict, table: np.ndarray) -> Path:
+    """The newest training/runs/<dataset>-*.pt whose item tokens are the model's (within int8 rounding)."""
+    import torch
+    runs = Path(__file__).resolve().parent.parent / "training" / "runs"
+    tol = float(np.abs(table).max(axis=1).max()) / 127 * 0.51 + 1e-6
+    for pt in sorted(runs.glob(f"{man['dataset']}-*.pt"), key=lambda p: p.stat().st_mtime, reverse=True):
+        ck = torch.load(pt, map_location="cpu", weights_only=False)
+        w = ck["state"].get("id_emb.weight")
+        if w is None or tuple(w.shape) != table.shape:
+            continue
+        w = w.numpy().copy()
+        w[0] = 0
+        if float(np.abs(w - table).max()) <= tol:
+            return pt
+    raise SystemExit(f"no checkpoint in {runs} matches {model_dir} (train it: npm run train -- --dataset {man['dataset']})")
+
+
+def finetune_transformer(checkpoint: Path, dataset: str, tokens: np.ndarray, epochs: int, lr: float, seed: int, threads: int):
+    """Quantisation-aware fine-tuning: the shipped model's transformer, trained `epochs` more epochs
+    (its own recipe: sampled softmax over 8,192 shared negatives, all positions) with the item
+    tokens frozen at their compressed values, so that it reads and scores exactly the tokens the
+    page will have. Returns the torch model (token_table() = the compressed tokens)."""
+    import math
+    import torch
+    from training import train as T
+    from training.data import load_dataset
+    from training.model import ModelConfig, Recommender
+    torch.manual_seed(seed)
+    torch.set_num_threads(threads)
+    torch.use_deterministic_algorithms(True)
+    ck = torch.load(checkpoint, map_location="cpu", weights_only=False)
+    cfg = ModelConfig(**ck["config"])
+    if cfg.buckets:
+        raise SystemExit("--finetune-epochs: only ID-token models (Beauty); content tokens are not frozen here")
+    ds = load_dataset(dataset, cfg.max_len)
+    model = Recommender(cfg, None, None)
+    model.load_state_dict(ck["state"])
+    fixed = torch.from_numpy(tokens.astype(np.float32))
+    model.token_table = lambda id_keep=None: fixed  # type: ignore[method-assign]
+    model.id_emb.weight.requires_grad_(False)
+    params = [p for p in model.parameters() if p.requires_grad]
+    decay = [p for p in params if p.dim() >= 2]
+    no_decay = [p for p in params if p.dim() < 2]
+    args = ck.get("args", {})
+    opt = torch.optim.AdamW([{"params": decay, "weight_decay": args.get("weight_decay", 0.01)},
+                             {"params": no_decay, "weight_decay": 0.0}], lr=lr, betas=(0.9, 0.98))
+    rng = np.random.default_rng(seed)
+    negatives = args.get("negatives") or 8192
+    batch = args.get("batch") or 256
+    steps = epochs * math.ceil(len(T.make_windows(ds.train, cfg.max_len, np.random.default_rng(0), 1.0, 0.0)) / batch)
+    sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: 0.5 * (1 + math.cos(math.pi * min(1.0, s / max(1, steps)))))
+    for ep in range(epochs):
+        wins = T.make_windows(ds.train, cfg.max_len, rng, 1.0, 0.0)
+        loss = T.train_epoch(model, wins, rng, opt, sched, params, batch, negatives)
+        print(json.dumps({"finetune_epoch": ep + 1, "loss": round(loss, 4)}), flush=True)
+    model.eval()
+    return model
+
+
+def export_finetuned(model, src: Path, man: dict, tmp: Path) -> Path:
+    """The fine-tuned transformer as an int8 model folder like `src` (its item table is replaced by the PQ one after)."""
+    import torch
+    from training.export import build_model_graph
+    tmp.mkdir(parents=True, exist_ok=True)
+    with torch.no_grad():
+        q, blob, _ = build_model_graph(model, quant=True)
+    (tmp / man["itemTable"]["file"]).write_bytes(blob)
+    onnx.save_model(q, str(tmp / man["files"]["model"]["path"]))
+    return tmp
 
 
 def reconstruct(codebook: np.ndarray, codes: np.ndarray, scales: np.ndarray | None) -> np.ndarray:
@@ -264,20 +386,35 @@ def write_model(src: Path, out: Path, man: dict, codebook, codes, scales, catalo
     return new
 
 
-def convert(model_dir: str, out_dir: str, scheme: str, subspaces: int, norm: bool, iters: int, seed: int) -> dict:
+def convert(model_dir: str, out_dir: str, scheme: str, subspaces: int, norm: bool, score_aware: bool, iters: int, seed: int,
+            finetune_epochs: int = 0, finetune_lr: float = 3e-4, threads: int = 2) -> dict:
     src, out = Path(model_dir), Path(out_dir)
     man = json.loads((src / "manifest.json").read_text())
     table = read_int8_table(src, man)
+    cmd = f"training/.venv/bin/python -m bench.compress_model convert --model {model_dir} --out {out_dir} --scheme {scheme}"
     if scheme == "int4":
         codebook, codes, scales = int4_pq(table)
-        cmd = f"training/.venv/bin/python -m bench.compress_model convert --model {model_dir} --out {out_dir} --scheme int4"
-        return write_model(src, out, man, codebook, codes, scales, None, f"{man['name']}-int4", cmd)
-    codebook, codes, scales = train_pq(table, subspaces, norm=norm, iters=iters, seed=seed)
-    cmd = f"training/.venv/bin/python -m bench.compress_model convert --model {model_dir} --out {out_dir} --scheme pq --subspaces {subspaces}" + (" --norm" if norm else "")
-    return write_model(src, out, man, codebook, codes, scales, None, f"{man['name']}-pq{subspaces}", cmd)
+        name = f"{man['name']}-int4"
+    else:
+        codebook, codes, scales = train_pq(table, subspaces, norm=norm, iters=iters, seed=seed)
+        cmd += f" --subspaces {subspaces}" + (" --norm" if norm else "")
+        name = f"{man['name']}-pq{subspaces}"
+    if score_aware:
+        scales = parallel_scale(table, codebook, codes, scales)
+        cmd += " --score-aware"
+    if finetune_epochs <= 0:
+        return write_model(src, out, man, codebook, codes, scales, None, name, cmd)
+    cmd += f" --finetune-epochs {finetune_epochs} --finetune-lr {finetune_lr}"
+    ckpt = find_checkpoint(src, man, table)
+    print(json.dumps({"checkpoint": str(ckpt)}), flush=True)
+    model = finetune_transformer(ckpt, man["dataset"], reconstruct(codebook, codes, scales), finetune_epochs, finetune_lr, seed, threads)
+    catalog = (src / man["files"]["catalog"]["path"]).read_bytes()
+    with tempfile.TemporaryDirectory() as tmp:
+        tuned = export_finetuned(model, src, man, Path(tmp))
+        return write_model(tuned, out, man, codebook, codes, scales, catalog, name, cmd)
 
 
-def synthetic(out_dir: str, items: int, base: str, scheme: str, subspaces: int, seed: int) -> dict:
+def synthetic(out_dir: str, items: int, base: str, scheme: str, subspaces: int, seed: int, norm: bool = False) -> dict:
     """Random item table for `items` items over the base model's transformer (speed and size only)."""
     src, out = Path(base), Path(out_dir)
     man = json.loads((src / "manifest.json").read_text())
@@ -295,8 +432,15 @@ def synthetic(out_dir: str, items: int, base: str, scheme: str, subspaces: int, 
         scales[0] = 1.0
     else:
         ds = dim // subspaces
+        base_rows = table[1:]
+        if norm:
+            # unit directions plus per-row scales drawn from the base model's token norms
+            norms = np.linalg.norm(base_rows, axis=1)
+            base_rows = base_rows[norms > 0] / norms[norms > 0, None]
+            scales = rng.choice(norms[norms > 0], size=items + 1).astype(np.float32)
+            scales[0] = 0.0
         # codebooks sampled around the base model's real token statistics, so scores have a realistic spread
-        std = table[1:].reshape(-1, subspaces, ds).std(axis=(0,)).astype(np.float32)  # [M, ds]
+        std = base_rows.reshape(-1, subspaces, ds).std(axis=(0,)).astype(np.float32)  # [M, ds]
         codebook = (rng.standard_normal((subspaces, K, ds)).astype(np.float32) * std[:, None, :]).astype(np.float32)
         codebook[:, 0] = 0
         codes = rng.integers(1, K, size=(items + 1, subspaces), dtype=np.uint8)
@@ -306,13 +450,13 @@ def synthetic(out_dir: str, items: int, base: str, scheme: str, subspaces: int, 
     catalog = ('{"ids":[' + ",".join(f'"{i}"' for i in range(1, items + 1)) + '],"titles":[' + ",".join(['""'] * items)
                + '],"genres":[' + ",".join(["[]"] * items) + '],"years":[' + ",".join(["null"] * items)
                + '],"popularity":[' + ",".join(map(str, pop.tolist())) + "]}")
-    cmd = f"training/.venv/bin/python -m bench.compress_model synthetic --items {items} --out {out_dir} --base {base} --scheme {scheme} --subspaces {subspaces} --seed {seed}"
+    cmd = f"training/.venv/bin/python -m bench.compress_model synthetic --items {items} --out {out_dir} --base {base} --scheme {scheme} --subspaces {subspaces} --seed {seed}" + (" --norm" if norm else "")
     man = dict(man)
     man["dataset"] = "synthetic"
     return write_model(src, out, man, codebook, codes, scales, catalog.encode(), f"synthetic-{items}", cmd, item_count=items)
 
 
-def quality(model_dir: str, data: str, users: int, schemes: list[str], seed: int) -> None:
+def quality(model_dir: str, data: str, users: int, schemes: list[str], seed: int, e2e: bool = False) -> None:
     """Screening of compression schemes on the scoring side: the shipped model's user vectors
     (onnxruntime, exact int8 tokens in the history), full-catalogue NDCG@10 of each user's last
     item with the history removed, scored against the exact table and against each compressed
@@ -332,18 +476,21 @@ def quality(model_dir: str, data: str, users: int, schemes: list[str], seed: int
         if len(it) >= 2:
             hist.append(it[:-1])
             nxt.append(it[-1])
-    sess = ort.InferenceSession(str(src / man["files"]["model"]["path"]), providers=["CPUExecutionProvider"])
-    us = []
-    for b in range(0, len(hist), 256):
-        hb = [h[-man["maxHistory"]:] for h in hist[b : b + 256]]
-        L = max(map(len, hb))
-        x = np.zeros((len(hb), L), np.int64)
-        for i, h in enumerate(hb):
-            x[i, L - len(h):] = h
-        us.append(sess.run([man["outputs"]["user"]["name"]], {"history": x, "gate_bias": np.zeros((len(hb), man["experts"]), np.float32)})[0])
-    U = np.concatenate(us)
+    def user_vectors(model_path: Path) -> np.ndarray:
+        sess = ort.InferenceSession(str(model_path), providers=["CPUExecutionProvider"])
+        us = []
+        for b in range(0, len(hist), 256):
+            hb = [h[-man["maxHistory"]:] for h in hist[b : b + 256]]
+            L = max(map(len, hb))
+            x = np.zeros((len(hb), L), np.int64)
+            for i, h in enumerate(hb):
+                x[i, L - len(h):] = h
+            us.append(sess.run([man["outputs"]["user"]["name"]], {"history": x, "gate_bias": np.zeros((len(hb), man["experts"]), np.float32)})[0])
+        return np.concatenate(us)
 
-    def ndcg(tab: np.ndarray) -> float:
+    U0 = user_vectors(src / man["files"]["model"]["path"])
+
+    def ndcg(tab: np.ndarray, U: np.ndarray = U0) -> float:
         tot = 0.0
         for b in range(0, len(hist), 1000):
             S = U[b : b + 1000] @ tab.T
@@ -362,19 +509,38 @@ def quality(model_dir: str, data: str, users: int, schemes: list[str], seed: int
 
     base = ndcg(table)
     print(json.dumps({"scheme": "int8 (shipped)", "bytesPerItem": table.shape[1] + 4, "ndcg10": round(base, 5), "users": len(hist)}), flush=True)
+    trained: dict = {}
     for sch in schemes:
+        par = sch.endswith("+p")
+        sch = sch.removesuffix("+p")
         if sch == "int4":
             cb, codes, sc = int4_pq(table)
             bpi = table.shape[1] // 2 + 4
+        elif sch == "int4l":
+            cb, codes, sc = int4_lloyd(table)
+            bpi = table.shape[1] // 2 + 4
         else:
-            m = int(sch.removeprefix("pq"))
-            cb, codes, sc = train_pq(table, m, iters=15, seed=0)
-            bpi = m
+            norm = sch.endswith("n")
+            m = int(sch.removeprefix("pq").removesuffix("n"))
+            if (m, norm) not in trained:  # one k-means per (M, norm), shared by its +p variant
+                trained[(m, norm)] = train_pq(table, m, norm=norm, iters=15, seed=0)
+            cb, codes, sc = trained[(m, norm)]
+            bpi = m + (4 if norm else 0)
+        if par:
+            sc = parallel_scale(table, cb, codes, sc)
+            sch += "+p"
         rec = reconstruct(cb, codes, sc)
         v = ndcg(rec)
         mse = float(((rec - table) ** 2).sum(1).mean())
-        print(json.dumps({"scheme": sch, "bytesPerItem": bpi, "ndcg10": round(v, 5), "relative": round(v / base - 1, 4),
-                          "tokenMse": round(mse, 5), "users": len(hist)}), flush=True)
+        row = {"scheme": sch, "bytesPerItem": bpi, "ndcg10": round(v, 5), "relative": round(v / base - 1, 4),
+               "tokenMse": round(mse, 5), "users": len(hist)}
+        if e2e:
+            # the converted graph (history tokens from the compressed table too)
+            with tempfile.TemporaryDirectory() as tmp:
+                write_model(src, Path(tmp), man, cb, codes, sc, b"{}", "probe", "quality --e2e")
+                v2 = ndcg(rec, user_vectors(Path(tmp) / "model.onnx"))
+            row.update({"ndcg10EndToEnd": round(v2, 5), "relativeEndToEnd": round(v2 / base - 1, 4)})
+        print(json.dumps(row), flush=True)
 
 
 def main() -> None:
@@ -386,6 +552,12 @@ def main() -> None:
     c.add_argument("--scheme", choices=["int4", "pq"], default="int4")
     c.add_argument("--subspaces", type=int, default=16, help="pq: subspaces M (int4: always dim/2)")
     c.add_argument("--norm", action="store_true", help="PQ on unit directions plus a float32 per-row scale")
+    c.add_argument("--score-aware", action="store_true",
+                   help="rescale each row so that the residual is orthogonal to the token (adds a per-row scale if there is none)")
+    c.add_argument("--finetune-epochs", type=int, default=0,
+                   help="quantisation-aware fine-tuning of the transformer on the compressed tokens (needs the model's training/runs checkpoint)")
+    c.add_argument("--finetune-lr", type=float, default=3e-4)
+    c.add_argument("--threads", type=int, default=2)
     c.add_argument("--iters", type=int, default=15)
     c.add_argument("--seed", type=int, default=0)
     s = sub.add_parser("synthetic")
@@ -394,6 +566,7 @@ def main() -> None:
     s.add_argument("--base", default="public/models/beauty")
     s.add_argument("--scheme", choices=["int4", "pq"], default="int4")
     s.add_argument("--subspaces", type=int, default=16)
+    s.add_argument("--norm", action="store_true", help="pq: per-row float32 scales (as convert --norm)")
     s.add_argument("--seed", type=int, default=0)
     q = sub.add_parser("quality")
     q.add_argument("--model", default="public/models/beauty")
@@ -401,14 +574,16 @@ def main() -> None:
     q.add_argument("--users", type=int, default=15000)
     q.add_argument("--schemes", default="int4,pq16,pq32")
     q.add_argument("--seed", type=int, default=1)
+    q.add_argument("--e2e", action="store_true", help="also end to end: user vectors from the converted graph (compressed history tokens)")
     a = ap.parse_args()
     if a.cmd == "quality":
-        quality(a.model, a.data, a.users, a.schemes.split(","), a.seed)
+        quality(a.model, a.data, a.users, a.schemes.split(","), a.seed, a.e2e)
         return
     if a.cmd == "convert":
-        man = convert(a.model, a.out, a.scheme, a.subspaces, a.norm, a.iters, a.seed)
+        man = convert(a.model, a.out, a.scheme, a.subspaces, a.norm, a.score_aware, a.iters, a.seed,
+                      a.finetune_epochs, a.finetune_lr, a.threads)
     else:
-        man = synthetic(a.out, a.items, a.base, a.scheme, a.subspaces, a.seed)
+        man = synthetic(a.out, a.items, a.base, a.scheme, a.subspaces, a.seed, a.norm)
     total = sum(f["bytes"] for f in man["files"].values())
     print(json.dumps({"out": a.out, "name": man["name"], "itemTable": man["itemTable"], "bytes": total,
                       "files": {k: v["bytes"] for k, v in man["files"].items()}}))

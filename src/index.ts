@@ -12,7 +12,7 @@
  */
 import { BackendError, InvalidArgumentError, LocalrecError } from './core/errors';
 import type { AdapterOptions, AdapterState } from './core/adapter';
-import type { EngineInit, RunResult } from './engine/inference';
+import type { EngineInit, EngineInitResult, RunResult } from './engine/inference';
 import { LocalEngine, type AdapterDebug, type LearnRequest, type LearnResponse, type PersonalEngine, type PersonalRunResult } from './engine/personal';
 import { createWith, Recommender } from './engine/recommender';
 import { openHistoryStore } from './engine/store';
@@ -26,8 +26,8 @@ export type * from './types';
 export const DEFAULT_WASM_PATHS = 'ort/';
 
 async function inPageEngine(): Promise<PersonalEngine> {
-  const [{ OrtEngine }, ort] = await Promise.all([import('./engine/inference'), import('onnxruntime-web/webgpu')]);
-  return new LocalEngine(new OrtEngine(ort, 'web'));
+  const [{ OrtEngine }, { loadWebOrt }] = await Promise.all([import('./engine/inference'), import('./engine/ort-web')]);
+  return new LocalEngine(new OrtEngine(loadWebOrt, 'web'));
 }
 
 /**
@@ -40,7 +40,7 @@ class WorkerWithFallback implements PersonalEngine {
   get backend(): Backend {
     return this.inner?.backend ?? 'wasm';
   }
-  async init(init: EngineInit): Promise<{ backend: Backend; hasEncoder: boolean }> {
+  async init(init: EngineInit): Promise<EngineInitResult> {
     // the worker takes ownership of the buffers it is sent: keep copies for a possible retry
     const retry: EngineInit = {
       ...init,

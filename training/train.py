@@ -100,6 +100,31 @@ def make_windows(train: list[np.ndarray], max_len: int, rng: np.random.Generator
     return out
 
 
+def train_epoch(model: Recommender, wins: list, rng: np.random.Generator, opt, sched, params: list, batch: int,
+                negatives: int, keep_fn=None) -> float:
+    """One epoch over the training windows `wins`; returns the mean loss. Batches hold windows of
+    similar length, each padded to its own longest window (right alignment and relative positions
+    make the padding length irrelevant), in random order. `keep_fn()` gives the ID-dropout mask."""
+    model.train()
+    order = np.lexsort((rng.random(len(wins)), [len(w) for w in wins]))
+    batches = [order[b:b + batch] for b in range(0, len(order), batch)]
+    tot, nb = 0.0, 0
+    for bi in rng.permutation(len(batches)):
+        ws = [wins[i] for i in batches[bi]]
+        x = torch.from_numpy(right_align([w[:-1] for w in ws]))
+        y = torch.from_numpy(right_align([w[1:] for w in ws]))
+        keep = keep_fn() if keep_fn else None
+        loss = model.loss(x, y, keep, negatives)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(params, 1.0)
+        opt.step()
+        sched.step()
+        tot += loss.item()
+        nb += 1
+    return tot / max(nb, 1)
+
+
 def pick_holdout_users(name: str, n: int, seed: int) -> list[str]:
     """`n` train.jsonl user ids drawn uniformly without replacement (seeded), in file order."""
     users = read_users(name)
@@ -227,31 +252,14 @@ def train(a, log=print) -> tuple[Recommender, Dataset, dict]:
         warm = min(100, est_steps // 10 + 1)
         sched = torch.optim.lr_scheduler.LambdaLR(
             opt, lambda s: min(1.0, (s + 1) / warm) * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * min(1.0, s / est_steps)))))
+        keep_fn = None
+        if use_content and a.id_dropout > 0:
+            keep_fn = lambda: (torch.rand(ds.n_items + 1) >= a.id_dropout).float()  # noqa: E731
         for ep in range(epochs):
-            model.train()
             wins = make_windows(ds.train, a.max_len, rng, a.windows, a.short_frac, a.reverse_frac)
-            # batches of similar length, each padded to its own longest window (right alignment and
-            # relative positions make the padding length irrelevant), in random order
-            order = np.lexsort((rng.random(len(wins)), [len(w) for w in wins]))
-            batches = [order[b:b + a.batch] for b in range(0, len(order), a.batch)]
-            tot, nb = 0.0, 0
-            for bi in rng.permutation(len(batches)):
-                batch = [wins[i] for i in batches[bi]]
-                x = torch.from_numpy(right_align([w[:-1] for w in batch]))
-                y = torch.from_numpy(right_align([w[1:] for w in batch]))
-                keep = None
-                if use_content and a.id_dropout > 0:
-                    keep = (torch.rand(ds.n_items + 1) >= a.id_dropout).float()
-                loss = model.loss(x, y, keep, a.negatives)
-                opt.zero_grad(set_to_none=True)
-                loss.backward()
-                torch.nn.utils.clip_grad_norm_(params, 1.0)
-                opt.step()
-                sched.step()
-                tot += loss.item()
-                nb += 1
+            loss = train_epoch(model, wins, rng, opt, sched, params, a.batch, a.negatives, keep_fn)
             ep_total += 1
-            rec = {"epoch": ep_total, "stage": stage, "loss": tot / max(nb, 1), "time": round(time.time() - t0, 1)}
+            rec = {"epoch": ep_total, "stage": stage, "loss": loss, "time": round(time.time() - t0, 1)}
             if a.eval_every and (ep_total % a.eval_every == 0 or ep == epochs - 1):
                 rec["val"] = evaluate_scorer(torch_scorer(model), ds, val_sub)
                 log(f"ep {ep_total:3d} [{stage}] loss {rec['loss']:.4f} {rec['time']:.0f}s  {summary(rec['val'])}")

@@ -26,6 +26,8 @@ export interface EngineInit {
   modelPath?: string;
   /** Node: path of encoder.onnx on disk */
   encoderPath?: string;
+  /** Node: intra-op threads (default: onnxruntime's, one per core); the page always runs one */
+  threads?: number;
   backend: BackendChoice;
   /** where onnxruntime-web's .wasm/.mjs are served (page origin) */
   wasmPaths?: string;
@@ -42,8 +44,16 @@ export interface RunResult {
   backend: Backend;
 }
 
+/** What `init` reports: the backend, whether an encoder exists, and where the time went (ms). */
+export interface EngineInitResult {
+  backend: Backend;
+  hasEncoder: boolean;
+  /** probe = WebGPU adapter probe, session = model session (wasm runtime start included on the first), encoder = encoder session */
+  timings?: { probeMs: number; sessionMs: number; encoderMs: number };
+}
+
 export interface InferenceEngine {
-  init(init: EngineInit): Promise<{ backend: Backend; hasEncoder: boolean }>;
+  init(init: EngineInit): Promise<EngineInitResult>;
   /** history: right-aligned int64 [batch, length] */
   run(history: BigInt64Array, batch: number, length: number): Promise<RunResult>;
   /** features: int64 [batch, maxFeatures] → tokens float32 [batch, dim] */
@@ -59,6 +69,13 @@ export interface InferenceEngine {
 
 type OrtModule = typeof Ort;
 
+/**
+ * Loads the onnxruntime-web build for a backend: 'webgpu' = `onnxruntime-web/webgpu` (native
+ * WebGPU EP + WASM, 25.5 MB runtime), 'wasm' = `onnxruntime-web/wasm` (WASM only, 13.6 MB, which
+ * starts in about half the time). Called once, after the backend is chosen.
+ */
+export type OrtLoader = (build: 'webgpu' | 'wasm') => Promise<OrtModule>;
+
 /** Whether a WebGPU adapter exists in this realm (page or worker). */
 export async function probeWebGpu(): Promise<boolean> {
   const gpu = (globalThis as { navigator?: { gpu?: { requestAdapter(): Promise<unknown> } } }).navigator?.gpu;
@@ -70,7 +87,7 @@ export async function probeWebGpu(): Promise<boolean> {
   }
 }
 
-/** onnxruntime in this realm. `runtime` is 'web' (onnxruntime-web/webgpu) or 'node'. */
+/** onnxruntime in this realm. `runtime` is 'web' (onnxruntime-web: the WebGPU or the WASM build) or 'node'. */
 export class OrtEngine implements InferenceEngine {
   private session: Ort.InferenceSession | null = null;
   private encoderSession: Ort.InferenceSession | null = null;
@@ -80,17 +97,45 @@ export class OrtEngine implements InferenceEngine {
   private deviceLost = false;
   private queue: Promise<unknown> = Promise.resolve();
 
+  private ortModule: OrtModule | null;
+
+  /** `ort`: the module itself, or (web) a loader that picks the build once the backend is known. */
   constructor(
-    private readonly ort: OrtModule,
+    private readonly source: OrtModule | OrtLoader,
     private readonly runtime: 'web' | 'node',
-  ) {}
+  ) {
+    this.ortModule = typeof source === 'function' ? null : source;
+  }
+
+  private get ort(): OrtModule {
+    if (!this.ortModule) throw new BackendError('the engine is not initialised');
+    return this.ortModule;
+  }
 
   get backend(): Backend {
     return this.current;
   }
 
-  async init(init: EngineInit): Promise<{ backend: Backend; hasEncoder: boolean }> {
+  async init(init: EngineInit): Promise<EngineInitResult> {
     this.initArgs = init;
+    const clock = (): number => globalThis.performance?.now() ?? Date.now();
+    const t0 = clock();
+    let target: Backend;
+    if (this.runtime === 'node') target = 'node';
+    else if (init.backend === 'wasm') target = 'wasm';
+    else if (init.backend === 'webgpu') target = 'webgpu';
+    else target = (await probeWebGpu()) ? 'webgpu' : 'wasm';
+    if (target === 'webgpu' && !(await probeWebGpu())) {
+      if (init.backend === 'webgpu') throw new BackendError('backend "webgpu" was requested but no WebGPU adapter is available');
+      target = 'wasm';
+    }
+    if (typeof this.source === 'function' && !this.ortModule) {
+      try {
+        this.ortModule = await this.source(target === 'webgpu' ? 'webgpu' : 'wasm');
+      } catch (e) {
+        throw new BackendError(`onnxruntime-web could not be loaded: ${errMsg(e)}`, { cause: e });
+      }
+    }
     const ort = this.ort;
     if (this.runtime === 'web') {
       const isolated = (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated === true;
@@ -101,15 +146,7 @@ export class OrtEngine implements InferenceEngine {
       if (init.wasmPaths) ort.env.wasm.wasmPaths = init.wasmPaths;
       ort.env.logLevel = 'error';
     }
-    let target: Backend;
-    if (this.runtime === 'node') target = 'node';
-    else if (init.backend === 'wasm') target = 'wasm';
-    else if (init.backend === 'webgpu') target = 'webgpu';
-    else target = (await probeWebGpu()) ? 'webgpu' : 'wasm';
-    if (target === 'webgpu' && !(await probeWebGpu())) {
-      if (init.backend === 'webgpu') throw new BackendError('backend "webgpu" was requested but no WebGPU adapter is available');
-      target = 'wasm';
-    }
+    const t1 = clock();
     try {
       this.session = await this.createSession(target);
       this.current = target;
@@ -125,6 +162,7 @@ export class OrtEngine implements InferenceEngine {
     }
     if (this.current === 'webgpu') this.watchDevice();
     this.checkIo(this.session, init.manifest);
+    const t2 = clock();
     if (init.encoder || init.encoderPath) {
       // the encoder runs once per addItems batch: WASM (or node) is plenty and avoids GPU setup
       this.encoderSession = await this.createRaw(init.encoder ?? init.encoderPath!, this.runtime === 'node' ? 'node' : 'wasm').catch(
@@ -133,7 +171,12 @@ export class OrtEngine implements InferenceEngine {
         },
       );
     }
-    return { backend: this.current, hasEncoder: this.encoderSession !== null };
+    const t3 = clock();
+    return {
+      backend: this.current,
+      hasEncoder: this.encoderSession !== null,
+      timings: { probeMs: t1 - t0, sessionMs: t2 - t1, encoderMs: t3 - t2 },
+    };
   }
 
   /** A lost GPU device (driver reset, destroy()) marks the session dead: the next run goes to WASM. */
@@ -189,6 +232,10 @@ export class OrtEngine implements InferenceEngine {
       opts.executionProviders = ['cpu'];
       // keep int8 DequantizeLinear + MatMul exact (no activation quantisation) on node
       opts.extra = { session: { disable_quant_qdq: '1', qdq_matmulnbits_accuracy_level: '0' } };
+      if (this.initArgs?.threads) {
+        opts.intraOpNumThreads = this.initArgs.threads;
+        opts.interOpNumThreads = 1;
+      }
     }
     if (externalData) opts.externalData = externalData;
     // A Uint8Array passed to create() must own its buffer region; copy if it is a view.

@@ -20,7 +20,7 @@ import {
 import { BackendError, ModelFormatError } from '../core/errors';
 import { ItemTable } from '../core/item-table';
 import type { Backend } from '../types';
-import type { EngineInit, InferenceEngine, RunResult } from './inference';
+import type { EngineInit, EngineInitResult, InferenceEngine, RunResult } from './inference';
 
 /** One run of the model with the adapter applied. */
 export interface PersonalRunResult extends RunResult {
@@ -140,7 +140,7 @@ export class LocalEngine implements PersonalEngine {
     return this.inner.backend;
   }
 
-  async init(init: EngineInit): Promise<{ backend: Backend; hasEncoder: boolean }> {
+  async init(init: EngineInit): Promise<EngineInitResult> {
     this.adapter.init(init);
     return this.inner.init(init);
   }

@@ -18,7 +18,7 @@ import {
 } from '../core/errors';
 import type { AdapterOptions, AdapterState } from '../core/adapter';
 import type { Backend } from '../types';
-import type { EngineInit, RunResult } from './inference';
+import type { EngineInit, EngineInitResult, RunResult } from './inference';
 import type { AdapterDebug, LearnRequest, LearnResponse, PersonalEngine, PersonalRunResult } from './personal';
 
 export type WorkerRequest =
@@ -33,7 +33,7 @@ export type WorkerRequest =
   | { id: number; op: 'close' };
 
 export interface WorkerResults {
-  init: { backend: Backend; hasEncoder: boolean };
+  init: EngineInitResult;
   run: RunResult;
   encode: Float32Array;
   simulateGpuFailure: string;

@@ -97,6 +97,18 @@ export interface RecommenderDeps {
 }
 
 /** Keys a page may pass to recommend(); anything else is a typo worth reporting. */
+/** rec.testing.startup(): createRecommender's phases (ms). */
+export interface StartupTimings {
+  totalMs: number;
+  loadMs: number;
+  parseMs: number;
+  engineMs: number;
+  storeWaitMs: number;
+  adapterMs: number;
+  restoreMs: number;
+  engine?: { probeMs: number; sessionMs: number; encoderMs: number };
+}
+
 const RECOMMEND_KEYS = new Set(['k', 'exclude', 'candidates', 'includeSeen']);
 const SIMILAR_KEYS = new Set(['k', 'exclude']);
 
@@ -133,6 +145,8 @@ export class Recommender {
    * the page last asked recommendations for).
    */
   private readonly runs = new Map<string, Promise<{ user: Float32Array; gate: Float32Array }>>();
+  /** @internal where createRecommender's time went (set by createWith; rec.testing.startup()) */
+  startup: StartupTimings | null = null;
 
   /** @internal use createRecommender */
   constructor(args: {
@@ -807,6 +821,14 @@ export class Recommender {
    * Test and benchmark hooks. Not part of the page API: no stability promise.
    */
   readonly testing = {
+    /**
+     * Where createRecommender's time went, ms: load = manifest and model files (fetched or from
+     * Cache Storage, sha256-verified), parse = catalogue and item table, engine = inference
+     * engine start (Worker boot, onnxruntime-web import, wasm runtime, sessions; `engine` has the
+     * engine's own split), storeWait = the history store after the engine was ready, adapter =
+     * the stored adapter read and sent, restore = items added in the page restored.
+     */
+    startup: (): StartupTimings | null => (this.startup ? { ...this.startup } : null),
     /** Make the next WebGPU run fail ('throw') or destroy the device; the engine must answer on WASM. */
     simulateGpuFailure: (mode: 'throw' | 'destroy-device' = 'throw'): Promise<string> => this.engine.simulateGpuFailure(mode),
     /**
@@ -956,10 +978,13 @@ export async function createWith(options: CreateOptions, deps: RecommenderDeps):
   const opts = checkCreateOptions(options);
   const storePromise = Promise.resolve(deps.store);
   const engine: PersonalEngine = isPersonalEngine(deps.engine) ? deps.engine : new LocalEngine(deps.engine);
+  const clock = (): number => globalThis.performance?.now() ?? Date.now();
+  const t0 = clock();
   try {
     const loaded =
       deps.loaded ??
       (await loadModel(opts.model, { ...deps.load, ...(opts.onProgress ? { onProgress: opts.onProgress } : {}) }));
+    const tLoaded = clock();
     const manifest = loaded.manifest;
     const catalog = Catalog.fromJSON(loaded.catalog, manifest.itemCount);
     const table = ItemTable.fromBytes(loaded.items, manifest.itemTable);
@@ -977,7 +1002,16 @@ export async function createWith(options: CreateOptions, deps: RecommenderDeps):
       ...deps.engineInit,
     };
     const adapterOptions = adapterSetting(opts.adapter, manifest);
-    const [engineInfo, store] = await Promise.all([engine.init(init), storePromise]);
+    const tParsed = clock();
+    let tEngine = tParsed;
+    const [engineInfo, store] = await Promise.all([
+      engine.init(init).then((r) => {
+        tEngine = clock();
+        return r;
+      }),
+      storePromise,
+    ]);
+    const tBoth = clock();
     const paused = (await store.getMeta<boolean>('paused').catch(() => undefined)) === true;
     let channel: BroadcastChannel | null = null;
     if (deps.channel !== undefined) channel = deps.channel;
@@ -988,6 +1022,7 @@ export async function createWith(options: CreateOptions, deps: RecommenderDeps):
       await engine.adapterSet(loadedAdapter.state, adapterOptions);
       adapter = { options: adapterOptions, ...loadedAdapter };
     }
+    const tAdapter = clock();
     const rec = new Recommender({
       manifest,
       catalog,
@@ -1001,6 +1036,17 @@ export async function createWith(options: CreateOptions, deps: RecommenderDeps):
       ...(opts.maxEvents !== undefined ? { maxEvents: opts.maxEvents } : {}),
     });
     await rec.restoreItems();
+    const tEnd = clock();
+    rec.startup = {
+      totalMs: tEnd - t0,
+      loadMs: tLoaded - t0,
+      parseMs: tParsed - tLoaded,
+      engineMs: tEngine - tParsed,
+      storeWaitMs: tBoth - tEngine,
+      adapterMs: tAdapter - tBoth,
+      restoreMs: tEnd - tAdapter,
+      ...(engineInfo.timings ? { engine: engineInfo.timings } : {}),
+    };
     return rec;
   } catch (e) {
     // nothing half-open stays behind: the worker is terminated, the database connection closed

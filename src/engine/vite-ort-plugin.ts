@@ -1,5 +1,5 @@
 /**
- * Vite plugin: serves onnxruntime-web's runtime files (.wasm + .mjs glue of the WebGPU build)
+ * Vite plugin: serves onnxruntime-web's runtime files (.wasm + .mjs glue of the WebGPU and of the WASM-only build)
  * from the page's own origin at `<base>ort/` — in dev straight from node_modules (before Vite's
  * transform middleware, which would otherwise rewrite the .mjs), and at build as emitted assets
  * under `dist/ort/`. The engine points `ort.env.wasm.wasmPaths` there (createRecommender's
@@ -10,8 +10,8 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import type { Plugin } from 'vite';
 
-/** The runtime files the `onnxruntime-web/webgpu` build loads (WASM and native WebGPU EP share them). */
-export const ORT_RUNTIME_FILES = /^ort-wasm-simd-threaded\.asyncify\.(wasm|mjs)$/;
+/** The runtime files of the `onnxruntime-web/webgpu` build (asyncify: WASM and native WebGPU EP) and of `onnxruntime-web/wasm`. */
+export const ORT_RUNTIME_FILES = /^ort-wasm-simd-threaded(\.asyncify)?\.(wasm|mjs)$/;
 
 export function ortDistDir(): string {
   const require = createRequire(import.meta.url);

@@ -2,7 +2,7 @@
 import type { AdapterOptions, AdapterState } from '../core/adapter';
 import { BackendError, ClosedError } from '../core/errors';
 import type { Backend } from '../types';
-import type { EngineInit, RunResult } from './inference';
+import type { EngineInit, EngineInitResult, RunResult } from './inference';
 import type { AdapterDebug, LearnRequest, LearnResponse, PersonalEngine, PersonalRunResult } from './personal';
 import {
   deserializeError,
@@ -57,7 +57,7 @@ export class WorkerEngine implements PersonalEngine {
     });
   }
 
-  async init(init: EngineInit): Promise<{ backend: Backend; hasEncoder: boolean }> {
+  async init(init: EngineInit): Promise<EngineInitResult> {
     // model bytes are transferred (the page keeps items.bin: it sends a copy)
     const res = await this.call<'init'>({ op: 'init', init }, transferables(init.model, init.items, init.encoder));
     this.current = res.backend;

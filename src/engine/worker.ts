@@ -1,15 +1,15 @@
 /// <reference lib="webworker" />
 /**
- * The inference worker: onnxruntime-web (native WebGPU EP build, WASM fallback) off the main
+ * The inference worker: onnxruntime-web (native WebGPU EP build, or the WASM-only build) off the main
  * thread, and the visitor's adapter (rescoring and on-device learning, personal.ts). Receives
  * WorkerRequest messages, answers WorkerResponse messages (protocol.ts, handleRequest).
  */
-import * as ort from 'onnxruntime-web/webgpu';
 import { OrtEngine } from './inference';
+import { loadWebOrt } from './ort-web';
 import { LocalEngine } from './personal';
 import { handleRequest, type WorkerRequest } from './protocol';
 
-const engine = new LocalEngine(new OrtEngine(ort, 'web'));
+const engine = new LocalEngine(new OrtEngine(loadWebOrt, 'web'));
 const scope = self as unknown as DedicatedWorkerGlobalScope;
 
 scope.onmessage = async (ev: MessageEvent<WorkerRequest>) => {

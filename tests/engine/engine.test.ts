@@ -80,7 +80,11 @@ describe('WorkerEngine', () => {
     const fake = new LoopbackWorker();
     const w = new WorkerEngine(fake as unknown as Worker);
     const init = { manifest, modelPath: join(TINY, 'model.onnx'), encoderPath: join(TINY, 'encoder.onnx'), backend: 'auto' as const };
-    expect(await w.init(init)).toEqual({ backend: 'node', hasEncoder: true });
+    const info = await w.init(init);
+    expect(info).toMatchObject({ backend: 'node', hasEncoder: true });
+    // where the start-up time went crosses the worker boundary
+    expect(info.timings!.sessionMs).toBeGreaterThan(0);
+    expect(info.timings!.encoderMs).toBeGreaterThan(0);
     const res = await w.run(BigInt64Array.from([0n, 3n]), 1, 2);
     expect(res.scores.length).toBe(25);
     // after item 3 the fixture ranks 4 first with score 1
@@ -157,6 +161,28 @@ describe('OrtEngine backends', () => {
     withGpu({});
     const e3 = new OrtEngine(fakeOrt(log, { on: false }), 'web');
     expect((await e3.init({ ...init, backend: 'wasm' })).backend).toBe('wasm');
+  });
+
+  it('a loader is asked for the build of the chosen backend, once: WebGPU build only when WebGPU will be used', async () => {
+    const log: string[][] = [];
+    const asked: string[] = [];
+    const loader = (build: 'webgpu' | 'wasm') => {
+      asked.push(build);
+      return Promise.resolve(fakeOrt(log, { on: false }));
+    };
+    withGpu(null);
+    const e = new OrtEngine(loader, 'web');
+    expect((await e.init({ ...init, backend: 'auto' })).backend).toBe('wasm');
+    expect(asked).toEqual(['wasm']);
+    expect((await e.run(BigInt64Array.from([1n]), 1, 1)).scores[1]).toBe(1);
+    withGpu({});
+    expect((await new OrtEngine(loader, 'web').init({ ...init, backend: 'auto' })).backend).toBe('webgpu');
+    expect((await new OrtEngine(loader, 'web').init({ ...init, backend: 'wasm' })).backend).toBe('wasm');
+    expect(asked).toEqual(['wasm', 'webgpu', 'wasm']);
+    // a runtime that cannot be loaded is a BackendError, and nothing runs
+    const broken = new OrtEngine(() => Promise.reject(new Error('404')), 'web');
+    await expect(broken.init({ ...init, backend: 'wasm' })).rejects.toBeInstanceOf(errors.BackendError);
+    await expect(broken.run(BigInt64Array.from([1n]), 1, 1)).rejects.toBeInstanceOf(errors.BackendError);
   });
 
   it('a failing WebGPU run recreates the session on WASM and still answers', async () => {
