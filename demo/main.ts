@@ -350,7 +350,7 @@ function dataPage(): HTMLElement[] {
 }
 
 function renderGate(box: HTMLElement, gate: number[], source: string): void {
-  if (!gate.length || source !== 'model') {
+  if (!gate.length || source === 'popularity') {
     box.replaceChildren(h('p', { class: 'muted small', id: 'gate-empty' }, 'No history yet: you are seeing popular picks, so the model and its experts are not used.'));
     return;
   }

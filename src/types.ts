@@ -49,6 +49,15 @@ export interface CreateOptions {
    * turns it on with these learning settings (rank, lr, steps, window, clip, l2, maxNorm, maxBias...).
    */
   adapter?: boolean | AdapterOptions;
+  /**
+   * Returning visitors (default true): the model's last output (user representation and gate,
+   * 64 + 4 numbers, kept in IndexedDB beside the history and erased with it) answers while the
+   * model session starts, if it was computed for exactly the current history and this model
+   * version. createRecommender then resolves without waiting for the session (about half a
+   * second of wasm start-up); `rec.ready()` waits for it. Anything the stored output cannot
+   * answer waits for the session as usual. false: always wait for the session.
+   */
+  resume?: boolean;
 }
 
 export interface LoadProgress {
@@ -99,8 +108,13 @@ export interface Recommendation {
   backend: Backend;
   /** iLoRA expert weights of this request (empty when answered from popularity) */
   gate: number[];
-  /** 'model' or 'popularity' (empty history) */
-  source: 'model' | 'popularity';
+  /**
+   * 'model': the model ran for this history. 'stored': the model's output for exactly this
+   * history, kept from an earlier visit, answered while the model session is still starting
+   * (see `CreateOptions.resume`; the same items as 'model' up to float rounding).
+   * 'popularity': empty history.
+   */
+  source: 'model' | 'stored' | 'popularity';
   /** how many history events were fed to the model */
   historyLength: number;
   /** whether the visitor's adapter changed this answer (false for popularity, a fresh or disabled adapter) */
@@ -178,4 +192,9 @@ export interface ExportedData {
   addedItems: CatalogItem[];
   /** the visitor's adapter for the current model version (null when disabled) */
   adapter: ExportedAdapter | null;
+  /**
+   * The model's last output kept for the next visit (`resume`): the history it was computed for
+   * (item ids, oldest first), the user representation and the gate. null when none is kept.
+   */
+  storedOutput: { modelVersion: string; history: string[]; user: number[]; gate: number[] } | null;
 }

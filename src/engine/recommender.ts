@@ -66,9 +66,10 @@ import type {
   StoredEvent,
   TrackEvent,
 } from '../types';
-import type { EngineInit, InferenceEngine } from './inference';
+import type { EngineInit, EngineInitResult, InferenceEngine, RunResult } from './inference';
 import { loadModel, type LoadedModel, type LoadOptions } from './loader';
 import { isPersonalEngine, LocalEngine, type PersonalEngine, type PersonalRunResult } from './personal';
+import { StartingEngine } from './starting';
 import { DEFAULT_MAX_EVENTS, type HistoryStore, type NewEvent, type StoredItem } from './store';
 
 export const EVENT_TYPES: readonly EventType[] = ['view', 'click', 'add_to_cart', 'purchase', 'rate'];
@@ -107,7 +108,27 @@ export interface StartupTimings {
   adapterMs: number;
   restoreMs: number;
   engine?: { probeMs: number; sessionMs: number; encoderMs: number };
+  /**
+   * true: createRecommender resolved before the model session was up, because the stored model
+   * output matched the history (`resume`); engineMs (from the start of the engine) and `engine`
+   * are filled in when the session is up, and `readyMs` is when that was (from the start).
+   */
+  resumed: boolean;
+  /** ms from createRecommender's start until the model session was up (NaN while starting) */
+  readyMs: number;
 }
+
+/** The model's output for one history, kept in IndexedDB (meta `lastRun`) for the next visit. */
+interface StoredRun {
+  modelVersion: string;
+  /** the model input it belongs to: model indices joined by ',' */
+  seq: string;
+  user: number[];
+  gate: number[];
+  backend: Backend;
+}
+
+const LAST_RUN = 'lastRun';
 
 const RECOMMEND_KEYS = new Set(['k', 'exclude', 'candidates', 'includeSeen']);
 const SIMILAR_KEYS = new Set(['k', 'exclude']);
@@ -116,7 +137,7 @@ export class Recommender {
   private readonly manifest: ModelManifest;
   private readonly catalog: Catalog;
   private readonly table: ItemTable;
-  private readonly engine: PersonalEngine;
+  private readonly engine: StartingEngine;
   private readonly store: HistoryStore;
   private readonly hasEncoder: boolean;
   private readonly listeners = new Set<Listener>();
@@ -147,20 +168,26 @@ export class Recommender {
   private readonly runs = new Map<string, Promise<{ user: Float32Array; gate: Float32Array }>>();
   /** @internal where createRecommender's time went (set by createWith; rec.testing.startup()) */
   startup: StartupTimings | null = null;
+  /** the stored model output of the current model version (read at start, then what was last written) */
+  private lastRun: StoredRun | null = null;
+  private readonly resume: boolean;
 
   /** @internal use createRecommender */
   constructor(args: {
     manifest: ModelManifest;
     catalog: Catalog;
     table: ItemTable;
-    engine: PersonalEngine;
+    engine: StartingEngine;
     store: HistoryStore;
     hasEncoder: boolean;
     paused: boolean;
     channel: BroadcastChannel | null;
     maxEvents?: number;
     adapter?: { options: AdapterOptions; state: AdapterState; note: string | null } | null;
+    /** keep the model's last output for the next visit (CreateOptions.resume) */
+    resume?: boolean;
   }) {
+    this.resume = args.resume !== false;
     this.adapterOpts = args.adapter?.options ?? null;
     this.adapterState = args.adapter?.state ?? null;
     this.adapterNote = args.adapter?.note ?? null;
@@ -181,6 +208,17 @@ export class Recommender {
   /** The backend that answers now ('webgpu' | 'wasm'; 'node' in Node tests). */
   get backend(): Backend {
     return this.engine.backend;
+  }
+
+  /**
+   * Resolves when the model session is up (at once when it already is). createRecommender usually
+   * waits for it; a returning visitor answered from the stored model output (`resume`) gets the
+   * recommender earlier. Rejects with the start-up error (e.g. BackendError) if it failed: calls
+   * that need the model then reject with it too.
+   */
+  async ready(): Promise<void> {
+    this.alive();
+    await this.engine.ready;
   }
 
   /** Where the history lives: IndexedDB, or memory (with the reason). */
@@ -471,6 +509,14 @@ export class Recommender {
       events,
       addedItems: added,
       adapter: this.adapterState ? exportAdapter(this.adapterState) : null,
+      storedOutput: this.lastRun
+        ? {
+            modelVersion: this.lastRun.modelVersion,
+            history: this.lastRun.seq.split(',').map((i) => this.catalog.idAt(Number(i))),
+            user: [...this.lastRun.user],
+            gate: [...this.lastRun.gate],
+          }
+        : null,
     };
   }
 
@@ -482,6 +528,8 @@ export class Recommender {
     await this.store.clear();
     this.cache = [];
     this.runs.clear();
+    this.lastRun = null;
+    await this.store.setMeta(LAST_RUN, null);
     await this.store.deleteAdapters();
     if (this.adapterOpts) {
       const m = this.manifest;
@@ -545,7 +593,10 @@ export class Recommender {
       if (typeof p === 'boolean') this.pausedState = p;
     }
     if (kind === 'erase' || kind === 'adapter') {
-      if (kind === 'erase') this.runs.clear();
+      if (kind === 'erase') {
+        this.runs.clear();
+        this.lastRun = null;
+      }
       await this.reloadAdapter().catch((err: unknown) => {
         this.adapterNote = `could not reload the adapter: ${err instanceof Error ? err.message : String(err)}`;
       });
@@ -723,13 +774,21 @@ export class Recommender {
       };
     }
 
-    const { data, dims } = historyTensorData([seq], this.manifest.maxHistory);
-    const running: Promise<PersonalRunResult> = this.adapterOpts
-      ? this.engine.runPersonal(data, dims[1])
-      : this.engine.run(data, dims[0], dims[1]).then((r) => ({ ...r, personal: null }));
-    if (this.adapterOpts) void this.rememberRun(seq.join(','), running).catch(() => {});
-    const out = await running;
-    this.alive();
+    const key = seq.join(',');
+    // while the session starts, the stored output of exactly this history answers (resume)
+    const stored = !this.engine.started && this.lastRun?.seq === key ? this.lastRun : null;
+    let out: PersonalRunResult;
+    if (stored) out = this.fromStored(stored);
+    else {
+      const { data, dims } = historyTensorData([seq], this.manifest.maxHistory);
+      const running: Promise<PersonalRunResult> = this.adapterOpts
+        ? this.engine.runPersonal(data, dims[1])
+        : this.engine.run(data, dims[0], dims[1]).then((r) => ({ ...r, personal: null }));
+      if (this.adapterOpts) void this.rememberRun(key, running).catch(() => {});
+      out = await running;
+      this.alive();
+      this.keepRun(key, out);
+    }
     const d = this.manifest.dim;
     const K = this.manifest.experts;
     const user = out.personal ? out.personal.user : out.user.subarray(0, d);
@@ -740,11 +799,70 @@ export class Recommender {
       items: top.map(({ index, score }) => this.withReason(index, score, historyItems, lastType)),
       backend: out.backend,
       gate: Array.from(out.gate.subarray(0, K)),
-      source: 'model',
+      source: stored ? 'stored' : 'model',
       historyLength: seq.length,
       adapterApplied: out.personal !== null,
       personalGate: Array.from((out.personal ? out.personal.gate : out.gate).subarray(0, K)),
     };
+  }
+
+  /**
+   * A run result from the stored model output: the page's adapter applied like the engine would
+   * (AdapterRuntime.personalize), no graph scores (the page's table scores every row).
+   */
+  private fromStored(run: StoredRun): PersonalRunResult {
+    const user = Float32Array.from(run.user);
+    const gate = Float32Array.from(run.gate);
+    const s = this.adapterState;
+    const personal = this.adapterOpts && s && s.updates > 0 ? applyAdapter(s, user, gate) : null;
+    return { scores: new Float32Array(0), user, gate, backend: run.backend, personal };
+  }
+
+  /** Stores the model's output for this history (once per history; a failed write only loses the shortcut). */
+  private keepRun(key: string, out: RunResult): void {
+    if (!this.resume || this.lastRun?.seq === key || this.closed) return;
+    const run: StoredRun = {
+      modelVersion: this.manifest.modelVersion,
+      seq: key,
+      user: Array.from(out.user.subarray(0, this.manifest.dim)),
+      gate: Array.from(out.gate.subarray(0, this.manifest.experts)),
+      backend: out.backend,
+    };
+    this.lastRun = run;
+    void this.store.setMeta(LAST_RUN, run).catch(() => {
+      if (this.lastRun === run) this.lastRun = null;
+    });
+  }
+
+  /**
+   * @internal Reads the stored model output (createWith). true when it belongs to this model
+   * version and exactly the current history: recommend() can answer before the session is up.
+   */
+  async loadLastRun(): Promise<boolean> {
+    const raw = await this.store.getMeta<unknown>(LAST_RUN).catch(() => undefined);
+    const run = this.resume ? this.validRun(raw) : null;
+    this.lastRun = run;
+    // another model version's (or an unreadable) record, or any with resume off, is of no use: nothing kept that is not used
+    if (!run && raw !== undefined && raw !== null) await this.store.setMeta(LAST_RUN, null).catch(() => {});
+    if (!run) return false;
+    const { seq } = this.modelInput(await this.events());
+    if (seq.length === 0 || run.seq !== seq.join(',')) return false;
+    // the adapter's next example is this history: no inference needed for it either
+    this.runs.set(run.seq, Promise.resolve({ user: Float32Array.from(run.user), gate: Float32Array.from(run.gate) }));
+    return true;
+  }
+
+  /** A stored run of this model version with the right shapes and finite numbers, else null (a cache: never an error). */
+  private validRun(raw: unknown): StoredRun | null {
+    if (typeof raw !== 'object' || raw === null) return null;
+    const r = raw as Partial<StoredRun>;
+    const nums = (a: unknown, n: number): a is number[] =>
+      Array.isArray(a) && a.length === n && a.every((x) => typeof x === 'number' && Number.isFinite(x));
+    if (r.modelVersion !== this.manifest.modelVersion || typeof r.seq !== 'string' || !/^\d+(,\d+)*$/.test(r.seq)) return null;
+    if (!r.seq.split(',').every((i) => Number(i) >= 1 && Number(i) <= this.manifest.itemCount)) return null;
+    if (!nums(r.user, this.manifest.dim) || !nums(r.gate, this.manifest.experts)) return null;
+    if (r.backend !== 'wasm' && r.backend !== 'webgpu' && r.backend !== 'node') return null;
+    return { modelVersion: r.modelVersion, seq: r.seq, user: r.user, gate: r.gate, backend: r.backend };
   }
 
   /** Graph scores for model items, dot(user, token) for items added in the page. */
@@ -823,10 +941,12 @@ export class Recommender {
   readonly testing = {
     /**
      * Where createRecommender's time went, ms: load = manifest and model files (fetched or from
-     * Cache Storage, sha256-verified), parse = catalogue and item table, engine = inference
-     * engine start (Worker boot, onnxruntime-web import, wasm runtime, sessions; `engine` has the
-     * engine's own split), storeWait = the history store after the engine was ready, adapter =
-     * the stored adapter read and sent, restore = items added in the page restored.
+     * Cache Storage, sha256-verified), parse = catalogue and item table; then, side by side:
+     * engine = inference engine start (Worker boot, onnxruntime-web import, wasm runtime,
+     * sessions; `engine` has the engine's own split) and storeWait = the history store opened,
+     * adapter = the stored adapter read, restore = items added in the page restored and the stored
+     * model output read; readyMs = from the start until the session was up (adapter handed over);
+     * totalMs = until createRecommender resolved (before readyMs when `resumed`).
      */
     startup: (): StartupTimings | null => (this.startup ? { ...this.startup } : null),
     /** Make the next WebGPU run fail ('throw') or destroy the device; the engine must answer on WASM. */
@@ -980,6 +1100,7 @@ export async function createWith(options: CreateOptions, deps: RecommenderDeps):
   const engine: PersonalEngine = isPersonalEngine(deps.engine) ? deps.engine : new LocalEngine(deps.engine);
   const clock = (): number => globalThis.performance?.now() ?? Date.now();
   const t0 = clock();
+  let channel: BroadcastChannel | null = null;
   try {
     const loaded =
       deps.loaded ??
@@ -1003,55 +1124,72 @@ export async function createWith(options: CreateOptions, deps: RecommenderDeps):
     };
     const adapterOptions = adapterSetting(opts.adapter, manifest);
     const tParsed = clock();
-    let tEngine = tParsed;
-    const [engineInfo, store] = await Promise.all([
-      engine.init(init).then((r) => {
-        tEngine = clock();
-        return r;
-      }),
-      storePromise,
-    ]);
-    const tBoth = clock();
+    // the engine (Worker, wasm runtime, sessions) starts now and runs beside the store reads below
+    let tEngine = NaN;
+    let tReady = NaN;
+    const started = engine.init(init).then((r) => {
+      tEngine = clock();
+      return r;
+    });
+    started.catch(() => {}); // awaited below (or reported by the calls that need the engine)
+    const store = await storePromise;
+    const tStore = clock();
     const paused = (await store.getMeta<boolean>('paused').catch(() => undefined)) === true;
-    let channel: BroadcastChannel | null = null;
     if (deps.channel !== undefined) channel = deps.channel;
     else if (typeof BroadcastChannel !== 'undefined') channel = new BroadcastChannel(`localrec:${opts.dbName ?? 'localrec'}`);
     let adapter: { options: AdapterOptions; state: AdapterState; note: string | null } | null = null;
-    if (adapterOptions) {
-      const loadedAdapter = await loadAdapter(store, manifest, adapterOptions);
-      await engine.adapterSet(loadedAdapter.state, adapterOptions);
-      adapter = { options: adapterOptions, ...loadedAdapter };
-    }
+    if (adapterOptions) adapter = { options: adapterOptions, ...(await loadAdapter(store, manifest, adapterOptions)) };
     const tAdapter = clock();
+    const handOver = adapter;
+    const ready = started.then(async (r) => {
+      if (handOver) await engine.adapterSet(handOver.state, handOver.options);
+      tReady = clock();
+      return r;
+    });
+    const starting = new StartingEngine(engine, ready);
     const rec = new Recommender({
       manifest,
       catalog,
       table,
-      engine,
+      engine: starting,
       adapter,
       store,
-      hasEncoder: engineInfo.hasEncoder,
+      hasEncoder: init.encoder !== undefined || init.encoderPath !== undefined,
       paused,
       channel,
+      resume: opts.resume !== false,
       ...(opts.maxEvents !== undefined ? { maxEvents: opts.maxEvents } : {}),
     });
     await rec.restoreItems();
-    const tEnd = clock();
-    rec.startup = {
-      totalMs: tEnd - t0,
+    const resumed = await rec.loadLastRun();
+    const tRestored = clock();
+    const startup: StartupTimings = {
+      totalMs: NaN,
       loadMs: tLoaded - t0,
       parseMs: tParsed - tLoaded,
-      engineMs: tEngine - tParsed,
-      storeWaitMs: tBoth - tEngine,
-      adapterMs: tAdapter - tBoth,
-      restoreMs: tEnd - tAdapter,
-      ...(engineInfo.timings ? { engine: engineInfo.timings } : {}),
+      engineMs: NaN,
+      storeWaitMs: tStore - tParsed,
+      adapterMs: tAdapter - tStore,
+      restoreMs: tRestored - tAdapter,
+      resumed,
+      readyMs: NaN,
     };
+    const fill = (info: EngineInitResult): void => {
+      startup.engineMs = tEngine - tParsed;
+      startup.readyMs = tReady - t0;
+      if (info.timings) startup.engine = info.timings;
+    };
+    rec.startup = startup;
+    // a returning visitor whose stored output answers does not wait for the session
+    if (resumed) void starting.ready.then(fill, () => {});
+    else fill(await starting.ready);
+    startup.totalMs = clock() - t0;
     return rec;
   } catch (e) {
     // nothing half-open stays behind: the worker is terminated, the database connection closed
     void engine.close().catch(() => {});
     void storePromise.then((s) => s.close()).catch(() => {});
+    if (channel && channel !== deps.channel) channel.close();
     throw e;
   }
 }
