@@ -17,7 +17,7 @@ import { expect, test, type Page } from '@playwright/test';
 import { createAdapter, learn } from '../../src/core/adapter';
 import { ItemTable } from '../../src/core/item-table';
 import type { ExportedAdapter } from '../../src/types';
-import { primaryModel, rng } from './models';
+import { primaryModel, rng, openHarness } from './models';
 
 const model = primaryModel();
 const ids = model.catalog.ids;
@@ -30,10 +30,7 @@ while (session.length < 14) {
   if (!session.includes(id)) session.push(id);
 }
 
-async function open(page: Page): Promise<void> {
-  await page.goto('/e2e/harness/engine.html');
-  await page.waitForFunction(() => document.getElementById('status')?.textContent === 'ready');
-}
+const open = openHarness;
 
 interface SessionResult {
   fresh: ExportedAdapter;

@@ -2,14 +2,11 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
-import { primaryModel } from './models';
+import { primaryModel, openHarness } from './models';
 
 const model = primaryModel();
 
-async function open(page: Page): Promise<void> {
-  await page.goto('/e2e/harness/engine.html');
-  await page.waitForFunction(() => document.getElementById('status')?.textContent === 'ready');
-}
+const open = openHarness;
 
 const create = (page: Page) =>
   page.evaluate(async (url) => {

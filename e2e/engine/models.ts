@@ -4,6 +4,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as ortNode from 'onnxruntime-node';
 import type * as OrtCommon from 'onnxruntime-common';
+import type { Page } from '@playwright/test';
 import { historyTensorData } from '../../src/core/history';
 import type { CatalogFile, ModelManifest } from '../../src/core/manifest-types';
 import { topK } from '../../src/core/rank';
@@ -12,6 +13,12 @@ import { rng } from '../../tests/unit/helpers';
 
 /** Deterministic PRNG (mulberry32), shared with the unit tests. */
 export { rng };
+
+/** Opens the engine harness page (e2e/harness/engine.html) and waits until it is ready. */
+export async function openHarness(page: Page): Promise<void> {
+  await page.goto('/e2e/harness/engine.html');
+  await page.waitForFunction(() => document.getElementById('status')?.textContent === 'ready');
+}
 
 export const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 /** ../shared beside the repository (datasets are read from there, never copied) */

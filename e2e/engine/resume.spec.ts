@@ -5,8 +5,8 @@
  * once the session is up, with the same scores up to float rounding. The stored output is in
  * IndexedDB next to the history and erase() deletes it.
  */
-import { expect, test, type Page } from '@playwright/test';
-import { primaryModel, rng } from './models';
+import { expect, test } from '@playwright/test';
+import { primaryModel, rng, openHarness } from './models';
 
 const model = primaryModel();
 const r = rng(7);
@@ -16,10 +16,7 @@ while (views.length < 6) {
   if (!views.includes(id)) views.push(id);
 }
 
-async function open(page: Page): Promise<void> {
-  await page.goto('/e2e/harness/engine.html');
-  await page.waitForFunction(() => document.getElementById('status')?.textContent === 'ready');
-}
+const open = openHarness;
 
 test('a returning visitor is answered from the stored model output while the session starts', async ({ page }) => {
   await open(page);

@@ -1,14 +1,11 @@
 /** The history store in a real browser: reload, two tabs at once, IndexedDB unavailable. */
 import { expect, test, type Page } from '@playwright/test';
-import { primaryModel } from './models';
+import { primaryModel, openHarness } from './models';
 
 const model = primaryModel();
 const ids = model.catalog.ids;
 
-async function open(page: Page): Promise<void> {
-  await page.goto('/e2e/harness/engine.html');
-  await page.waitForFunction(() => document.getElementById('status')?.textContent === 'ready');
-}
+const open = openHarness;
 
 test('history survives a reload (and in-page inference answers like the worker)', async ({ page }) => {
   await open(page);
