@@ -796,7 +796,7 @@ export class Recommender {
     const top = topK(scores, k, { from: 1, exclude, ...(candidates ? { allowed: candidates } : {}) });
     const historyItems = [...new Set(seq.concat([...seen].filter((i) => i > this.manifest.itemCount)))];
     return {
-      items: top.map(({ index, score }) => this.withReason(index, score, historyItems, lastType)),
+      items: this.withReasons(top, historyItems, lastType),
       backend: out.backend,
       gate: Array.from(out.gate.subarray(0, K)),
       source: stored ? 'stored' : 'model',
@@ -892,34 +892,40 @@ export class Recommender {
     return scores;
   }
 
-  /** R2ec-style reason: the history item whose token is most similar (cosine) to the recommended one. */
-  private withReason(index: number, score: number, history: number[], lastType: Map<number, EventType>): RecommendedItem {
-    const item = this.catalog.item(index);
-    const t = this.table.token(index);
-    const tn = norm(t);
-    let best = -1;
-    let bestSim = -Infinity;
-    // most recent first, so ties go to the most recent item
-    for (let h = history.length - 1; h >= 0; h--) {
-      const hi = history[h]!;
-      const ht = this.table.token(hi);
-      const hn = norm(ht);
-      if (!(hn > 0 && tn > 0)) continue;
-      let dot = 0;
-      for (let x = 0; x < t.length; x++) dot += t[x]! * ht[x]!;
-      const sim = dot / (hn * tn);
-      if (sim > bestSim) {
-        bestSim = sim;
-        best = hi;
+  /**
+   * R2ec-style reasons: for each recommended item, the history item whose token is most similar
+   * (cosine) to it. The history's tokens and norms are decoded once per answer, not per item.
+   */
+  private withReasons(top: { index: number; score: number }[], history: number[], lastType: Map<number, EventType>): RecommendedItem[] {
+    const tokens = history.map((h) => this.table.token(h));
+    const norms = tokens.map(norm);
+    return top.map(({ index, score }) => {
+      const item = this.catalog.item(index);
+      const t = this.table.token(index);
+      const tn = norm(t);
+      let best = -1;
+      let bestSim = -Infinity;
+      // most recent first, so ties go to the most recent item
+      for (let h = history.length - 1; h >= 0; h--) {
+        const ht = tokens[h]!;
+        const hn = norms[h]!;
+        if (!(hn > 0 && tn > 0)) continue;
+        let dot = 0;
+        for (let x = 0; x < t.length; x++) dot += t[x]! * ht[x]!;
+        const sim = dot / (hn * tn);
+        if (sim > bestSim) {
+          bestSim = sim;
+          best = history[h]!;
+        }
       }
-    }
-    if (best < 0) best = history[history.length - 1] ?? -1;
-    const out: RecommendedItem = { ...item, score };
-    if (best > 0) {
-      const verb = VERBS[lastType.get(best) ?? 'view'];
-      out.reason = `Because you ${verb} ${this.catalog.item(best).title || this.catalog.idAt(best)}`;
-    }
-    return out;
+      if (best < 0) best = history[history.length - 1] ?? -1;
+      const out: RecommendedItem = { ...item, score };
+      if (best > 0) {
+        const verb = VERBS[lastType.get(best) ?? 'view'];
+        out.reason = `Because you ${verb} ${this.catalog.item(best).title || this.catalog.idAt(best)}`;
+      }
+      return out;
+    });
   }
 
   /** Items whose tokens are most similar (cosine) to the item `id`'s token. */
