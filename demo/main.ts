@@ -308,8 +308,13 @@ function dataPage(): HTMLElement[] {
     (confirmBox.querySelector('#erase-confirm') as HTMLElement).focus();
   });
 
+  // refreshes overlap (an event, a button, the erase notice): only the latest one may render, or a
+  // slow earlier one (e.g. the first model inference) would paint an out-of-date history over it
+  let refreshSeq = 0;
   async function refresh(): Promise<void> {
+    const seq = ++refreshSeq;
     const [events, r, adapter] = await Promise.all([rec.history(), rec.recommend({ k: 5 }), rec.adapter()]);
+    if (seq !== refreshSeq) return;
     countEl.textContent = String(events.length);
     renderGate(gateBox, r.gate, r.source);
     renderAdapter(adapterBox, adapter);
