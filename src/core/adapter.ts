@@ -290,6 +290,19 @@ function checkVec(v: ArrayLike<number>, n: number, what: string): void {
 }
 
 /**
+ * The personal user representation and gate when the adapter changes the answer (it has
+ * learned), else null: the shipped model's answer stands. The one rule the engine (worker or
+ * page) and the page's stored-output answer share.
+ */
+export function personalOf(
+  s: AdapterState | null,
+  user: ArrayLike<number>,
+  gate: ArrayLike<number>,
+): { user: Float32Array; gate: Float32Array } | null {
+  return s && s.updates > 0 ? applyAdapter(s, user, gate) : null;
+}
+
+/**
  * The personalised user representation and gate for one request. A fresh adapter returns
  * copies of `user` and `gate` (bit for bit, as float32).
  */

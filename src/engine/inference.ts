@@ -10,6 +10,7 @@
  * History, catalog and ranking live on the page side (see recommender.ts).
  */
 import type * as Ort from 'onnxruntime-common';
+import { now } from '../core/clock';
 import { BackendError, ModelFormatError } from '../core/errors';
 import type { ModelManifest } from '../core/manifest-types';
 import type { Backend, BackendChoice } from '../types';
@@ -118,17 +119,14 @@ export class OrtEngine implements InferenceEngine {
 
   async init(init: EngineInit): Promise<EngineInitResult> {
     this.initArgs = init;
-    const clock = (): number => globalThis.performance?.now() ?? Date.now();
-    const t0 = clock();
+      const t0 = now();
     let target: Backend;
     if (this.runtime === 'node') target = 'node';
     else if (init.backend === 'wasm') target = 'wasm';
-    else if (init.backend === 'webgpu') target = 'webgpu';
-    else target = (await probeWebGpu()) ? 'webgpu' : 'wasm';
-    if (target === 'webgpu' && !(await probeWebGpu())) {
-      if (init.backend === 'webgpu') throw new BackendError('backend "webgpu" was requested but no WebGPU adapter is available');
-      target = 'wasm';
-    }
+    else if (init.backend === 'webgpu') {
+      if (!(await probeWebGpu())) throw new BackendError('backend "webgpu" was requested but no WebGPU adapter is available');
+      target = 'webgpu';
+    } else target = (await probeWebGpu()) ? 'webgpu' : 'wasm'; // auto: one probe
     if (typeof this.source === 'function' && !this.ortModule) {
       try {
         this.ortModule = await this.source(target === 'webgpu' ? 'webgpu' : 'wasm');
@@ -146,7 +144,7 @@ export class OrtEngine implements InferenceEngine {
       if (init.wasmPaths) ort.env.wasm.wasmPaths = init.wasmPaths;
       ort.env.logLevel = 'error';
     }
-    const t1 = clock();
+    const t1 = now();
     try {
       this.session = await this.createSession(target);
       this.current = target;
@@ -162,7 +160,7 @@ export class OrtEngine implements InferenceEngine {
     }
     if (this.current === 'webgpu') this.watchDevice();
     this.checkIo(this.session, init.manifest);
-    const t2 = clock();
+    const t2 = now();
     if (init.encoder || init.encoderPath) {
       // the encoder runs once per addItems batch: WASM (or node) is plenty and avoids GPU setup
       this.encoderSession = await this.createRaw(init.encoder ?? init.encoderPath!, this.runtime === 'node' ? 'node' : 'wasm').catch(
@@ -171,7 +169,7 @@ export class OrtEngine implements InferenceEngine {
         },
       );
     }
-    const t3 = clock();
+    const t3 = now();
     return {
       backend: this.current,
       hasEncoder: this.encoderSession !== null,

@@ -11,12 +11,13 @@
  * over with `adapterSet` and persists the state `adapterLearn` returns after an accepted update.
  */
 import {
-  applyAdapter,
   learn,
+  personalOf,
   type AdapterOptions,
   type AdapterState,
   type LearnResult,
 } from '../core/adapter';
+import { now } from '../core/clock';
 import { BackendError, ModelFormatError } from '../core/errors';
 import { ItemTable } from '../core/item-table';
 import type { Backend } from '../types';
@@ -78,7 +79,6 @@ export function isPersonalEngine(e: InferenceEngine): e is PersonalEngine {
   return typeof x.adapterSet === 'function' && typeof x.runPersonal === 'function' && typeof x.adapterLearn === 'function';
 }
 
-const now = (): number => (globalThis.performance ? globalThis.performance.now() : Date.now());
 
 /** The adapter's working copy and the maths that need the item table. Synchronous. */
 export class AdapterRuntime {
@@ -102,9 +102,9 @@ export class AdapterRuntime {
   /** Applies the adapter to a batch-1 run (mutates nothing the caller keeps). */
   personalize(out: RunResult): PersonalRunResult {
     const s = this.state;
-    if (!s || s.updates === 0 || !this.table) return { ...out, personal: null };
-    const personal = applyAdapter(s, out.user.subarray(0, s.dim), out.gate.subarray(0, s.experts));
-    const scores = this.table.scoreAll(personal.user);
+    const personal = s && this.table ? personalOf(s, out.user.subarray(0, s.dim), out.gate.subarray(0, s.experts)) : null;
+    if (!personal) return { ...out, personal: null };
+    const scores = this.table!.scoreAll(personal.user);
     scores[0] = 0;
     return { ...out, scores, personal };
   }

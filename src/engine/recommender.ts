@@ -31,11 +31,13 @@ import {
   createAdapter,
   describeAdapter,
   gateShift,
+  personalOf,
   validateAdapter,
   type AdapterOptions,
   type AdapterState,
 } from '../core/adapter';
 import { Catalog } from '../core/catalog';
+import { now } from '../core/clock';
 import {
   BadEventError,
   ClosedError,
@@ -97,7 +99,6 @@ export interface RecommenderDeps {
   channel?: BroadcastChannel | null;
 }
 
-/** Keys a page may pass to recommend(); anything else is a typo worth reporting. */
 /** rec.testing.startup(): createRecommender's phases (ms). */
 export interface StartupTimings {
   totalMs: number;
@@ -130,6 +131,7 @@ interface StoredRun {
 
 const LAST_RUN = 'lastRun';
 
+/** Keys a page may pass to recommend(); anything else is a typo worth reporting. */
 const RECOMMEND_KEYS = new Set(['k', 'exclude', 'candidates', 'includeSeen']);
 const SIMILAR_KEYS = new Set(['k', 'exclude']);
 
@@ -813,8 +815,7 @@ export class Recommender {
   private fromStored(run: StoredRun): PersonalRunResult {
     const user = Float32Array.from(run.user);
     const gate = Float32Array.from(run.gate);
-    const s = this.adapterState;
-    const personal = this.adapterOpts && s && s.updates > 0 ? applyAdapter(s, user, gate) : null;
+    const personal = this.adapterOpts ? personalOf(this.adapterState, user, gate) : null;
     return { scores: new Float32Array(0), user, gate, backend: run.backend, personal };
   }
 
@@ -1104,14 +1105,13 @@ export async function createWith(options: CreateOptions, deps: RecommenderDeps):
   const opts = checkCreateOptions(options);
   const storePromise = Promise.resolve(deps.store);
   const engine: PersonalEngine = isPersonalEngine(deps.engine) ? deps.engine : new LocalEngine(deps.engine);
-  const clock = (): number => globalThis.performance?.now() ?? Date.now();
-  const t0 = clock();
+  const t0 = now();
   let channel: BroadcastChannel | null = null;
   try {
     const loaded =
       deps.loaded ??
       (await loadModel(opts.model, { ...deps.load, ...(opts.onProgress ? { onProgress: opts.onProgress } : {}) }));
-    const tLoaded = clock();
+    const tLoaded = now();
     const manifest = loaded.manifest;
     const catalog = Catalog.fromJSON(loaded.catalog, manifest.itemCount);
     const table = ItemTable.fromBytes(loaded.items, manifest.itemTable);
@@ -1129,27 +1129,27 @@ export async function createWith(options: CreateOptions, deps: RecommenderDeps):
       ...deps.engineInit,
     };
     const adapterOptions = adapterSetting(opts.adapter, manifest);
-    const tParsed = clock();
+    const tParsed = now();
     // the engine (Worker, wasm runtime, sessions) starts now and runs beside the store reads below
     let tEngine = NaN;
     let tReady = NaN;
     const started = engine.init(init).then((r) => {
-      tEngine = clock();
+      tEngine = now();
       return r;
     });
     started.catch(() => {}); // awaited below (or reported by the calls that need the engine)
     const store = await storePromise;
-    const tStore = clock();
+    const tStore = now();
     const paused = (await store.getMeta<boolean>('paused').catch(() => undefined)) === true;
     if (deps.channel !== undefined) channel = deps.channel;
     else if (typeof BroadcastChannel !== 'undefined') channel = new BroadcastChannel(`localrec:${opts.dbName ?? 'localrec'}`);
     let adapter: { options: AdapterOptions; state: AdapterState; note: string | null } | null = null;
     if (adapterOptions) adapter = { options: adapterOptions, ...(await loadAdapter(store, manifest, adapterOptions)) };
-    const tAdapter = clock();
+    const tAdapter = now();
     const handOver = adapter;
     const ready = started.then(async (r) => {
       if (handOver) await engine.adapterSet(handOver.state, handOver.options);
-      tReady = clock();
+      tReady = now();
       return r;
     });
     const starting = new StartingEngine(engine, ready);
@@ -1168,7 +1168,7 @@ export async function createWith(options: CreateOptions, deps: RecommenderDeps):
     });
     await rec.restoreItems();
     const resumed = await rec.loadLastRun();
-    const tRestored = clock();
+    const tRestored = now();
     const startup: StartupTimings = {
       totalMs: NaN,
       loadMs: tLoaded - t0,
@@ -1189,7 +1189,7 @@ export async function createWith(options: CreateOptions, deps: RecommenderDeps):
     // a returning visitor whose stored output answers does not wait for the session
     if (resumed) void starting.ready.then(fill, () => {});
     else fill(await starting.ready);
-    startup.totalMs = clock() - t0;
+    startup.totalMs = now() - t0;
     return rec;
   } catch (e) {
     // nothing half-open stays behind: the worker is terminated, the database connection closed
