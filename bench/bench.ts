@@ -25,7 +25,8 @@ import { build } from 'vite';
 import { chromium as launchOptions } from '../playwright.config';
 import { historyTensorData } from '../src/core/history';
 import { ItemTable } from '../src/core/item-table';
-import type { CatalogFile, ModelManifest } from '../src/core/manifest-types';
+import { Catalog } from '../src/core/catalog';
+import type { ModelManifest } from '../src/core/manifest-types';
 import type { StartupTimings } from '../src/engine/recommender';
 import { topK } from '../src/core/rank';
 import { OrtEngine } from '../src/engine/inference';
@@ -61,12 +62,12 @@ interface Generated {
 const PQ_ARGS = ['--scheme', 'pq', '--subspaces', '32', '--norm'];
 const GENERATED: Generated[] = [
   { name: 'beauty-pq32', rel: 'beauty-pq32', base: 'beauty', args: ['convert', '--model', 'public/models/beauty', '--out', '.cache/bench-models/beauty-pq32', ...PQ_ARGS, '--score-aware'] },
-  { name: 'synthetic-1m', rel: 'synthetic-1m', base: 'beauty', args: ['synthetic', '--items', '1000000', '--out', '.cache/bench-models/synthetic-1m', '--base', 'public/models/beauty', ...PQ_ARGS] },
+  { name: 'synthetic-1m', rel: 'synthetic-1m', base: 'beauty', args: ['synthetic', '--items', '1000000', '--out', '.cache/bench-models/synthetic-1m', '--base', 'public/models/beauty', ...PQ_ARGS, '--catalog', 'bin'] },
 ];
 
 function loadDir(name: string, dir: string, url: string): ModelUnderTest {
   const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as ModelManifest;
-  const catalog = JSON.parse(readFileSync(join(dir, manifest.files.catalog.path), 'utf8')) as CatalogFile;
+  const catalog = Catalog.fromBytes(readFileSync(join(dir, manifest.files.catalog.path)), manifest.itemCount).fileData();
   return { name, dir, url, manifest, catalog };
 }
 

@@ -34,6 +34,8 @@ import numpy as np
 import onnx
 from onnx import TensorProto, helper, numpy_helper
 
+from training.catalog_bin import MAGIC, encode_catalog
+
 K = 256
 
 
@@ -360,8 +362,12 @@ def write_model(src: Path, out: Path, man: dict, codebook, codes, scales, catalo
     files = {"model": out / "model.onnx", "items": out / items_file}
     if catalog_bytes is None:
         catalog_bytes = (src / man["files"]["catalog"]["path"]).read_bytes()
-    (out / "catalog.json").write_bytes(catalog_bytes)
-    files["catalog"] = out / "catalog.json"
+    catalog_file = "catalog.bin" if catalog_bytes[:4] == MAGIC else "catalog.json"
+    for stale in ("catalog.bin", "catalog.json"):
+        if stale != catalog_file and (out / stale).exists():
+            (out / stale).unlink()
+    (out / catalog_file).write_bytes(catalog_bytes)
+    files["catalog"] = out / catalog_file
     content = man.get("content")
     if content is not None and item_count is None and "encoder" in man["files"]:
         (out / "encoder.onnx").write_bytes((src / man["files"]["encoder"]["path"]).read_bytes())
@@ -414,7 +420,8 @@ def convert(model_dir: str, out_dir: str, scheme: str, subspaces: int, norm: boo
         return write_model(tuned, out, man, codebook, codes, scales, catalog, name, cmd)
 
 
-def synthetic(out_dir: str, items: int, base: str, scheme: str, subspaces: int, seed: int, norm: bool = False) -> dict:
+def synthetic(out_dir: str, items: int, base: str, scheme: str, subspaces: int, seed: int, norm: bool = False,
+              catalog_format: str = "json") -> dict:
     """Random item table for `items` items over the base model's transformer (speed and size only)."""
     src, out = Path(base), Path(out_dir)
     man = json.loads((src / "manifest.json").read_text())
@@ -447,13 +454,18 @@ def synthetic(out_dir: str, items: int, base: str, scheme: str, subspaces: int, 
         codes[0] = 0
     # minimal catalogue: ids "1".."N", no titles/genres/years, a Zipf-like popularity
     pop = (10_000 // np.arange(1, items + 1)).astype(np.int64)
-    catalog = ('{"ids":[' + ",".join(f'"{i}"' for i in range(1, items + 1)) + '],"titles":[' + ",".join(['""'] * items)
-               + '],"genres":[' + ",".join(["[]"] * items) + '],"years":[' + ",".join(["null"] * items)
-               + '],"popularity":[' + ",".join(map(str, pop.tolist())) + "]}")
-    cmd = f"training/.venv/bin/python -m bench.compress_model synthetic --items {items} --out {out_dir} --base {base} --scheme {scheme} --subspaces {subspaces} --seed {seed}" + (" --norm" if norm else "")
+    if catalog_format == "bin":
+        catalog = encode_catalog([str(i) for i in range(1, items + 1)], [""] * items, [[] for _ in range(items)], [None] * items,
+                                 pop.tolist())
+    else:
+        catalog = ('{"ids":[' + ",".join(f'"{i}"' for i in range(1, items + 1)) + '],"titles":[' + ",".join(['""'] * items)
+                   + '],"genres":[' + ",".join(["[]"] * items) + '],"years":[' + ",".join(["null"] * items)
+                   + '],"popularity":[' + ",".join(map(str, pop.tolist())) + "]}").encode()
+    cmd = (f"training/.venv/bin/python -m bench.compress_model synthetic --items {items} --out {out_dir} --base {base} --scheme {scheme} "
+           f"--subspaces {subspaces} --seed {seed}" + (" --norm" if norm else "") + f" --catalog {catalog_format}")
     man = dict(man)
     man["dataset"] = "synthetic"
-    return write_model(src, out, man, codebook, codes, scales, catalog.encode(), f"synthetic-{items}", cmd, item_count=items)
+    return write_model(src, out, man, codebook, codes, scales, catalog, f"synthetic-{items}", cmd, item_count=items)
 
 
 def quality(model_dir: str, data: str, users: int, schemes: list[str], seed: int, e2e: bool = False) -> None:
@@ -568,6 +580,8 @@ def main() -> None:
     s.add_argument("--subspaces", type=int, default=16)
     s.add_argument("--norm", action="store_true", help="pq: per-row float32 scales (as convert --norm)")
     s.add_argument("--seed", type=int, default=0)
+    s.add_argument("--catalog", choices=["json", "bin"], default="json",
+                   help="catalogue file: catalog.json, or the binary catalog.bin the engine reads in place (large catalogues)")
     q = sub.add_parser("quality")
     q.add_argument("--model", default="public/models/beauty")
     q.add_argument("--data", default="../shared/datasets/beauty/train.jsonl")
@@ -583,7 +597,7 @@ def main() -> None:
         man = convert(a.model, a.out, a.scheme, a.subspaces, a.norm, a.score_aware, a.iters, a.seed,
                       a.finetune_epochs, a.finetune_lr, a.threads)
     else:
-        man = synthetic(a.out, a.items, a.base, a.scheme, a.subspaces, a.seed, a.norm)
+        man = synthetic(a.out, a.items, a.base, a.scheme, a.subspaces, a.seed, a.norm, a.catalog)
     total = sum(f["bytes"] for f in man["files"].values())
     print(json.dumps({"out": a.out, "name": man["name"], "itemTable": man["itemTable"], "bytes": total,
                       "files": {k: v["bytes"] for k, v in man["files"].items()}}))

@@ -8,12 +8,24 @@
  *
  * Prints the median call time (profiler overhead included) and the functions with the most self
  * time, in ms per call. A tool for finding costs, not a benchmark: `npm run bench` is.
+ *
+ *   npm run bench:profile -- --startup [--model synthetic-1m] [--top 25]
+ *
+ * profiles a returning visitor's page load instead, on the page's main thread: a first load in a
+ * fresh browser profile tracks 10 views and asks once (so the model files are cached and the
+ * model's output is stored), then a second load is profiled from navigation to its first
+ * recommendation, and the functions with the most self time are printed in ms. Models not in
+ * public/models/ are looked up in .cache/bench-models/ (made by `npm run bench`).
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import type { CDPSession, Page } from 'playwright-core';
 import { chromium } from 'playwright-core';
 import { build } from 'vite';
 import { chromium as launchOptions } from '../playwright.config';
+import { Catalog } from '../src/core/catalog';
+import type { ModelManifest } from '../src/core/manifest-types';
 import { startStaticServer } from './lib/static-server';
 
 const REPO = resolve(import.meta.dirname, '..');
@@ -27,51 +39,16 @@ const HISTORY = Number(opt('history', '50'));
 const CALLS = Number(opt('calls', '300'));
 const TOP = Number(opt('top', '25'));
 const ADAPTER = !argv.includes('--no-adapter');
+const STARTUP = argv.includes('--startup');
 const DIST = join(REPO, '.cache/profile-dist');
+const GEN_DIR = join(REPO, '.cache/bench-models');
+const inPublic = existsSync(join(REPO, 'public/models', MODEL, 'manifest.json'));
+const MODEL_DIR = inPublic ? join(REPO, 'public/models', MODEL) : join(GEN_DIR, MODEL);
+const MODEL_URL = inPublic ? `/models/${MODEL}/` : `/bench-models/${MODEL}/`;
+if (!existsSync(join(MODEL_DIR, 'manifest.json'))) throw new Error(`no model ${MODEL} in public/models/ or .cache/bench-models/`);
 
-console.log('building the engine harness (vite build → .cache/profile-dist)');
-await build({
-  root: REPO,
-  configFile: join(REPO, 'vite.config.ts'),
-  publicDir: false,
-  logLevel: 'warn',
-  // keep function names readable in the profile
-  build: { outDir: DIST, emptyOutDir: true, minify: false, rollupOptions: { input: { engine: join(REPO, 'e2e/harness/engine.html') } } },
-});
-const server = await startStaticServer({ root: DIST, mounts: { '/models/': join(REPO, 'public/models') }, port: Number(process.env.LOCALREC_PROFILE_PORT ?? 5193) });
-const browser = await chromium.launch(launchOptions);
-try {
-  const page = await browser.newPage();
-  await page.goto(`${server.origin}/e2e/harness/engine.html`);
-  await page.waitForFunction(() => document.getElementById('status')?.textContent === 'ready');
-  const catalog = JSON.parse(readFileSync(join(REPO, 'public/models', MODEL, 'catalog.json'), 'utf8')) as { ids: string[] };
-  const ids = catalog.ids.slice(0, HISTORY);
-  await page.evaluate(
-    async ({ url, ids, adapter }) => {
-      const rec = await window.lr.createRecommender({ model: url, backend: 'wasm', worker: false, dbName: 'profile', adapter });
-      await rec.erase();
-      for (const id of ids) await rec.track({ type: 'view', itemId: id });
-      for (let i = 0; i < 20; i++) await rec.recommend({ k: 10 }); // warm-up
-      window.recs.profile = rec;
-    },
-    { url: `/models/${MODEL}/`, ids, adapter: ADAPTER },
-  );
-  const cdp = await page.context().newCDPSession(page);
-  await cdp.send('Profiler.enable');
-  await cdp.send('Profiler.setSamplingInterval', { interval: 100 });
-  await cdp.send('Profiler.start');
-  const p50 = await page.evaluate(async (calls) => {
-    const rec = window.recs.profile!;
-    const t: number[] = [];
-    for (let i = 0; i < calls; i++) {
-      const s = performance.now();
-      await rec.recommend({ k: 10 });
-      t.push(performance.now() - s);
-    }
-    t.sort((a, b) => a - b);
-    return t[Math.floor(calls / 2)]!;
-  }, CALLS);
-  const { profile } = await cdp.send('Profiler.stop');
+/** Self time per function of a CDP CPU profile, largest first, `per` divides (ms per call). */
+function printSelf(profile: { nodes: { id: number; callFrame: { functionName: string; url: string } }[]; samples?: number[]; timeDeltas?: number[] }, per: number, unit: string): void {
   const nodes = new Map(profile.nodes.map((n) => [n.id, n]));
   const self = new Map<string, number>();
   const samples = profile.samples ?? [];
@@ -82,10 +59,113 @@ try {
     const key = `${f.functionName || '(anonymous)'}${file ? `  [${file.replace(/-[A-Za-z0-9_]{8}\.js$/, '.js')}]` : ''}`;
     self.set(key, (self.get(key) ?? 0) + (deltas[j] ?? 0) / 1000);
   }
-  console.log(`${MODEL}, history ${HISTORY}, adapter ${ADAPTER ? 'on' : 'off'}, in-page WASM: recommend() p50 ${p50.toFixed(2)} ms (profiler attached), ${CALLS} calls`);
-  console.log('self time, ms per call:');
-  for (const [k, v] of [...self.entries()].sort((a, b) => b[1] - a[1]).slice(0, TOP)) console.log(`${(v / CALLS).toFixed(3).padStart(8)}  ${k}`);
+  console.log(`self time, ${unit}:`);
+  for (const [k, v] of [...self.entries()].sort((a, b) => b[1] - a[1]).slice(0, TOP)) console.log(`${(v / per).toFixed(3).padStart(9)}  ${k}`);
+}
+
+console.log('building the engine harness (vite build → .cache/profile-dist)');
+await build({
+  root: REPO,
+  configFile: join(REPO, 'vite.config.ts'),
+  publicDir: false,
+  logLevel: 'warn',
+  // keep function names readable in the profile
+  build: { outDir: DIST, emptyOutDir: true, minify: false, rollupOptions: { input: { engine: join(REPO, 'e2e/harness/engine.html') } } },
+});
+const server = await startStaticServer({
+  root: DIST,
+  mounts: { '/models/': join(REPO, 'public/models'), '/bench-models/': GEN_DIR },
+  port: Number(process.env.LOCALREC_PROFILE_PORT ?? 5193),
+});
+const HARNESS = `${server.origin}/e2e/harness/engine.html`;
+const catalogIds = (): string[] => {
+  const manifest = JSON.parse(readFileSync(join(MODEL_DIR, 'manifest.json'), 'utf8')) as ModelManifest;
+  return Catalog.fromBytes(readFileSync(join(MODEL_DIR, manifest.files.catalog.path)), manifest.itemCount).fileData().ids;
+};
+
+async function startupProfile(): Promise<void> {
+  // a persistent profile like a returning visitor's browser (disk HTTP cache, compiled-wasm cache)
+  const dir = mkdtempSync(join(tmpdir(), 'localrec-profile-'));
+  const ctx = await chromium.launchPersistentContext(dir, launchOptions);
+  try {
+    const ids = catalogIds().slice(0, 10);
+    const visit = async (page: Page, seed: boolean) => {
+      await page.goto(HARNESS);
+      await page.waitForFunction(() => document.getElementById('status')?.textContent === 'ready');
+      return page.evaluate(
+        async ({ url, ids, seed }) => {
+          const rec = await window.lr.createRecommender({ model: url, backend: 'wasm', dbName: 'profile-startup' });
+          if (seed) for (const id of ids) await rec.track({ type: 'view', itemId: id });
+          const r = await rec.recommend({ k: 10 });
+          const first = performance.now();
+          await rec.ready();
+          return { first, source: r.source, startup: rec.testing.startup() };
+        },
+        { url: MODEL_URL, ids, seed },
+      );
+    };
+    const first = await ctx.newPage();
+    await visit(first, true);
+    await first.close();
+    const page = await ctx.newPage();
+    const cdp: CDPSession = await ctx.newCDPSession(page);
+    await cdp.send('Profiler.enable');
+    await cdp.send('Profiler.setSamplingInterval', { interval: 200 });
+    await cdp.send('Profiler.start');
+    const r = await visit(page, false);
+    const { profile } = await cdp.send('Profiler.stop');
+    console.log(`${MODEL}, returning visitor, WASM: first recommendation ${r.first.toFixed(0)} ms after navigation (${r.source}; profiler attached)`);
+    console.log(`createRecommender phases (ms): ${JSON.stringify(r.startup)}`);
+    printSelf(profile, 1, 'ms, page main thread, navigation to the model session up');
+  } finally {
+    await ctx.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function callProfile(): Promise<void> {
+  const browser = await chromium.launch(launchOptions);
+  try {
+    const page = await browser.newPage();
+    await page.goto(HARNESS);
+    await page.waitForFunction(() => document.getElementById('status')?.textContent === 'ready');
+    const ids = catalogIds().slice(0, HISTORY);
+    await page.evaluate(
+      async ({ url, ids, adapter }) => {
+        const rec = await window.lr.createRecommender({ model: url, backend: 'wasm', worker: false, dbName: 'profile', adapter });
+        await rec.erase();
+        for (const id of ids) await rec.track({ type: 'view', itemId: id });
+        for (let i = 0; i < 20; i++) await rec.recommend({ k: 10 }); // warm-up
+        window.recs.profile = rec;
+      },
+      { url: MODEL_URL, ids, adapter: ADAPTER },
+    );
+    const cdp = await page.context().newCDPSession(page);
+    await cdp.send('Profiler.enable');
+    await cdp.send('Profiler.setSamplingInterval', { interval: 100 });
+    await cdp.send('Profiler.start');
+    const p50 = await page.evaluate(async (calls) => {
+      const rec = window.recs.profile!;
+      const t: number[] = [];
+      for (let i = 0; i < calls; i++) {
+        const s = performance.now();
+        await rec.recommend({ k: 10 });
+        t.push(performance.now() - s);
+      }
+      t.sort((a, b) => a - b);
+      return t[Math.floor(calls / 2)]!;
+    }, CALLS);
+    const { profile } = await cdp.send('Profiler.stop');
+    console.log(`${MODEL}, history ${HISTORY}, adapter ${ADAPTER ? 'on' : 'off'}, in-page WASM: recommend() p50 ${p50.toFixed(2)} ms (profiler attached), ${CALLS} calls`);
+    printSelf(profile, CALLS, 'ms per call');
+  } finally {
+    await browser.close();
+  }
+}
+
+try {
+  if (STARTUP) await startupProfile();
+  else await callProfile();
 } finally {
-  await browser.close();
   await server.close();
 }

@@ -67,6 +67,9 @@ def parse_args(argv):
     ap.add_argument("--short-frac", type=float, help="share of windows with a random length of 2..11")
     ap.add_argument("--reverse-frac", type=float, default=0.0, help="share of training windows reversed (augmentation)")
     ap.add_argument("--windows", type=float, help="windows per user per epoch, per max-len items of the sequence")
+    ap.add_argument("--ema", type=float, default=0.0,
+                    help="keep an exponential moving average of the weights with this decay per step (0 = off); "
+                         "evaluation and export use the average")
     ap.add_argument("--eval-every", type=int, default=5)
     ap.add_argument("--eval-users", type=int, default=4000, help="val cases used for the per-epoch check (final eval uses all)")
     ap.add_argument("--threads", type=int, default=int(os.environ.get("LOCALREC_THREADS", "2")))
@@ -100,8 +103,34 @@ def make_windows(train: list[np.ndarray], max_len: int, rng: np.random.Generator
     return out
 
 
+class Ema:
+    """Exponential moving average of a model's floating-point state (decay per optimiser step, with
+    the usual warm-up min(decay, (1 + t) / (10 + t)) so early steps are not frozen in)."""
+
+    def __init__(self, model: torch.nn.Module, decay: float):
+        self.decay, self.steps = decay, 0
+        self.shadow = {k: v.detach().clone() for k, v in model.state_dict().items() if v.dtype.is_floating_point}
+
+    @torch.no_grad()
+    def update(self, model: torch.nn.Module) -> None:
+        self.steps += 1
+        d = min(self.decay, (1 + self.steps) / (10 + self.steps))
+        state = model.state_dict()
+        for k, v in self.shadow.items():
+            v.mul_(d).add_(state[k], alpha=1 - d)
+
+    @torch.no_grad()
+    def swap(self, model: torch.nn.Module) -> None:
+        """Exchange the model's weights and the average (call twice to undo)."""
+        state = model.state_dict()
+        for k, v in self.shadow.items():
+            tmp = state[k].clone()
+            state[k].copy_(v)
+            v.copy_(tmp)
+
+
 def train_epoch(model: Recommender, wins: list, rng: np.random.Generator, opt, sched, params: list, batch: int,
-                negatives: int, keep_fn=None) -> float:
+                negatives: int, keep_fn=None, ema: Ema | None = None) -> float:
     """One epoch over the training windows `wins`; returns the mean loss. Batches hold windows of
     similar length, each padded to its own longest window (right alignment and relative positions
     make the padding length irrelevant), in random order. `keep_fn()` gives the ID-dropout mask."""
@@ -120,6 +149,8 @@ def train_epoch(model: Recommender, wins: list, rng: np.random.Generator, opt, s
         torch.nn.utils.clip_grad_norm_(params, 1.0)
         opt.step()
         sched.step()
+        if ema is not None:
+            ema.update(model)
         tot += loss.item()
         nb += 1
     return tot / max(nb, 1)
@@ -238,6 +269,7 @@ def train(a, log=print) -> tuple[Recommender, Dataset, dict]:
                   ("adapters", a.finetune_epochs, is_adapter)]
     history = []
     ep_total = 0
+    ema = Ema(model, a.ema) if a.ema > 0 else None
     for stage, epochs, trainable in stages:
         params = []
         for n, p in model.named_parameters():
@@ -257,15 +289,21 @@ def train(a, log=print) -> tuple[Recommender, Dataset, dict]:
             keep_fn = lambda: (torch.rand(ds.n_items + 1) >= a.id_dropout).float()  # noqa: E731
         for ep in range(epochs):
             wins = make_windows(ds.train, a.max_len, rng, a.windows, a.short_frac, a.reverse_frac)
-            loss = train_epoch(model, wins, rng, opt, sched, params, a.batch, a.negatives, keep_fn)
+            loss = train_epoch(model, wins, rng, opt, sched, params, a.batch, a.negatives, keep_fn, ema)
             ep_total += 1
             rec = {"epoch": ep_total, "stage": stage, "loss": loss, "time": round(time.time() - t0, 1)}
             if a.eval_every and (ep_total % a.eval_every == 0 or ep == epochs - 1):
+                if ema is not None:
+                    ema.swap(model)
                 rec["val"] = evaluate_scorer(torch_scorer(model), ds, val_sub)
+                if ema is not None:
+                    ema.swap(model)
                 log(f"ep {ep_total:3d} [{stage}] loss {rec['loss']:.4f} {rec['time']:.0f}s  {summary(rec['val'])}")
             else:
                 log(f"ep {ep_total:3d} [{stage}] loss {rec['loss']:.4f} {rec['time']:.0f}s")
             history.append(rec)
+    if ema is not None:
+        ema.swap(model)  # the averaged weights are the model from here on
     model.eval()
     info = {"train_seconds": round(time.time() - t0, 1), "params": n_params, "history": history, "config": cfg.to_dict(),
             "holdout_users": held_users}

@@ -119,7 +119,7 @@ export async function loadModel(dir: string, opts: Pick<EvalOptions, 'fp32' | 't
   const manifest = parseManifest(JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')));
   const entries = Object.values(manifest.files).filter((e) => e !== undefined);
   for (const e of entries) await verifyFile(e, new Uint8Array(readFileSync(join(dir, e.path))));
-  const catalog = Catalog.fromJSON(JSON.parse(readFileSync(join(dir, manifest.files.catalog.path), 'utf8')), manifest.itemCount);
+  const catalog = Catalog.fromBytes(readFileSync(join(dir, manifest.files.catalog.path)), manifest.itemCount);
   const modelFile = opts.fp32 ? 'model.fp32.onnx' : manifest.files.model.path;
   const modelPath = join(dir, modelFile);
   if (!existsSync(modelPath)) {

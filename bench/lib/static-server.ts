@@ -2,13 +2,13 @@
  * A small static file server for the benchmark, behaving like an ordinary production host:
  * strong ETags and 304 revalidation on every file, `Cache-Control: max-age` for the build's
  * content-hashed assets and the onnxruntime-web runtime, `no-cache` (always revalidate) for HTML and
- * model files, gzip for text and wasm when the browser accepts it. Serves a built page directory
+ * model files, gzip for text, wasm and the binary catalogue (catalog.bin) when the browser accepts it. Serves a built page directory
  * at `/` and other directories at URL prefixes (`mounts`, e.g. `/models/` → public/models).
  */
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
-import { extname, join, normalize, sep } from 'node:path';
+import { basename, extname, join, normalize, sep } from 'node:path';
 import { gzipSync } from 'node:zlib';
 
 const TYPES: Record<string, string> = {
@@ -23,6 +23,8 @@ const TYPES: Record<string, string> = {
   '.bin': 'application/octet-stream',
 };
 const COMPRESSIBLE = new Set(['.html', '.js', '.mjs', '.json', '.wasm', '.css', '.svg']);
+/** compressible files among the octet streams: the binary catalogue (ids, lengths, years: gzip shrinks it several times) */
+const COMPRESSIBLE_NAMES = new Set(['catalog.bin']);
 
 interface Entry {
   mtime: number;
@@ -47,7 +49,7 @@ export function startStaticServer(opts: { root: string; mounts: Record<string, s
     if (hit && hit.mtime === st.mtimeMs) return hit;
     const body = readFileSync(file);
     const ext = extname(file);
-    const gz = COMPRESSIBLE.has(ext) ? gzipSync(body, { level: 6 }) : null;
+    const gz = COMPRESSIBLE.has(ext) || COMPRESSIBLE_NAMES.has(basename(file)) ? gzipSync(body, { level: 6 }) : null;
     const etag = `"${createHash('sha1').update(body).digest('hex').slice(0, 20)}"`;
     const e = { mtime: st.mtimeMs, body, gz, etag };
     cache.set(file, e);

@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import * as ortNode from 'onnxruntime-node';
 import type * as OrtCommon from 'onnxruntime-common';
 import type { Page } from '@playwright/test';
+import { Catalog } from '../../src/core/catalog';
 import { historyTensorData } from '../../src/core/history';
 import type { CatalogFile, ModelManifest } from '../../src/core/manifest-types';
 import { topK } from '../../src/core/rank';
@@ -35,7 +36,7 @@ export interface ModelUnderTest {
 
 function load(name: string, dir: string, url: string): ModelUnderTest {
   const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as ModelManifest;
-  const catalog = JSON.parse(readFileSync(join(dir, manifest.files.catalog.path), 'utf8')) as CatalogFile;
+  const catalog = Catalog.fromBytes(readFileSync(join(dir, manifest.files.catalog.path)), manifest.itemCount).fileData();
   return { name, dir, url, manifest, catalog };
 }
 

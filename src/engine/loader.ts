@@ -5,6 +5,7 @@
  * re-verified on every load and, when it got corrupted, dropped and fetched again.
  */
 import { ModelIntegrityError, ModelLoadError } from '../core/errors';
+import { isBinaryCatalog } from '../core/catalog';
 import { parseManifest, verifyFile } from '../core/manifest';
 import type { FileEntry, ModelManifest } from '../core/manifest-types';
 import type { LoadProgress } from '../types';
@@ -25,6 +26,7 @@ export interface LoadedModel {
   manifest: ModelManifest;
   model: Uint8Array;
   items: Uint8Array;
+  /** parsed catalog.json, or the bytes of a binary catalogue (read in place by Catalog.fromBytes) */
   catalog: unknown;
   encoder?: Uint8Array;
   /** which files came from the cache */
@@ -112,11 +114,13 @@ export async function loadModel(base: string, opts: LoadOptions = {}): Promise<L
     fromCache[key] = r.fromCache;
   }
 
-  let catalog: unknown;
-  try {
-    catalog = JSON.parse(new TextDecoder().decode(bytes.catalog));
-  } catch (e) {
-    throw new ModelLoadError(`${manifest.files.catalog.path}: not JSON`, { cause: e });
+  let catalog: unknown = bytes.catalog!;
+  if (!isBinaryCatalog(bytes.catalog!)) {
+    try {
+      catalog = JSON.parse(new TextDecoder().decode(bytes.catalog));
+    } catch (e) {
+      throw new ModelLoadError(`${manifest.files.catalog.path}: neither JSON nor a binary catalogue`, { cause: e });
+    }
   }
   const out: LoadedModel = {
     baseUrl,

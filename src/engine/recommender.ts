@@ -1113,7 +1113,8 @@ export async function createWith(options: CreateOptions, deps: RecommenderDeps):
       (await loadModel(opts.model, { ...deps.load, ...(opts.onProgress ? { onProgress: opts.onProgress } : {}) }));
     const tLoaded = now();
     const manifest = loaded.manifest;
-    const catalog = Catalog.fromJSON(loaded.catalog, manifest.itemCount);
+    const catalog =
+      loaded.catalog instanceof Uint8Array ? Catalog.fromBytes(loaded.catalog, manifest.itemCount) : Catalog.fromJSON(loaded.catalog, manifest.itemCount);
     const table = ItemTable.fromBytes(loaded.items, manifest.itemTable);
     if (table.baseRows !== manifest.itemCount + 1 || table.dim !== manifest.dim) {
       throw new ModelFormatError(`items.bin: table [${table.baseRows}, ${table.dim}] does not match itemCount ${manifest.itemCount}, dim ${manifest.dim}`);

@@ -6,7 +6,8 @@ import { loadModel, MODEL_CACHE } from '../../src/engine/loader';
 import { createWith } from '../../src/engine/recommender';
 import { MemoryStore } from '../../src/engine/store';
 import type { LoadProgress } from '../../src/types';
-import { diskFetch, nodeEngine, TINY, TINY_URL } from './helpers';
+import { diskFetch, nodeEngine, TINY, TINY_URL, tinyRecommender } from './helpers';
+import { createHash } from 'node:crypto';
 
 /** A minimal in-memory Cache Storage (Node has none). */
 class FakeCache {
@@ -124,5 +125,34 @@ describe('loadModel', () => {
     await expect(
       loadModel(TINY_URL, { fetch: diskFetch(TINY, TINY_URL, { 'model.onnx': tamper('model.onnx') }), caches: asCaches(caches) }),
     ).rejects.toBeInstanceOf(ModelIntegrityError);
+  });
+
+  it('a model with a binary catalogue (catalog.bin) loads, verifies it and answers as with catalog.json', async () => {
+    const bin = new Uint8Array(readFileSync(join(TINY, 'catalog.bin')));
+    const manifest = JSON.parse(readFileSync(join(TINY, 'manifest.json'), 'utf8'));
+    manifest.files.catalog = { path: 'catalog.bin', bytes: bin.byteLength, sha256: createHash('sha256').update(bin).digest('hex') };
+    const files = { 'manifest.json': new TextEncoder().encode(JSON.stringify(manifest)) };
+    const m = await loadModel(TINY_URL, { fetch: diskFetch(TINY, TINY_URL, files), caches: null });
+    expect(m.catalog).toBeInstanceOf(Uint8Array);
+    // tampered: refused like any model file
+    const bad = bin.slice();
+    bad[bad.length - 1] = bad[bad.length - 1]! ^ 1;
+    await expect(loadModel(TINY_URL, { fetch: diskFetch(TINY, TINY_URL, { ...files, 'catalog.bin': bad }), caches: null })).rejects.toMatchObject({
+      file: 'catalog.bin',
+      code: 'model-integrity',
+    });
+    const viaBin = await tinyRecommender({}, { load: { fetch: diskFetch(TINY, TINY_URL, files), caches: null } });
+    const viaJson = await tinyRecommender();
+    try {
+      for (const r of [viaBin, viaJson]) for (const id of ['103', '107', '111']) await r.track({ type: 'view', itemId: id });
+      const [a, b] = await Promise.all([viaBin.recommend({ k: 5 }), viaJson.recommend({ k: 5 })]);
+      expect(a.source).toBe('model');
+      expect(a.items).toEqual(b.items);
+      expect(viaBin.item('107')).toEqual(viaJson.item('107'));
+      await expect(viaBin.track({ type: 'view', itemId: '999' })).rejects.toMatchObject({ name: 'UnknownItemError' });
+    } finally {
+      viaBin.close();
+      viaJson.close();
+    }
   });
 });
