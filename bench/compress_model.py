@@ -34,7 +34,7 @@ import numpy as np
 import onnx
 from onnx import TensorProto, helper, numpy_helper
 
-from training.catalog_bin import MAGIC, encode_catalog
+from training.catalog_bin import MAGIC, decode_catalog, encode_catalog
 
 K = 256
 
@@ -258,22 +258,64 @@ def reconstruct(codebook: np.ndarray, codes: np.ndarray, scales: np.ndarray | No
     return out * scales[:, None] if scales is not None else out
 
 
-def pq_blob(codebook: np.ndarray, codes: np.ndarray, scales: np.ndarray | None) -> tuple[bytes, dict]:
-    """items.bin bytes and the manifest fields of the PQ table."""
+def pq_blob(codebook: np.ndarray, codes: np.ndarray, scales: np.ndarray | None,
+            exact: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None) -> tuple[bytes, dict]:
+    """items.bin bytes and the manifest fields of the PQ table. `exact` = (rows [E], int8 [E, dim],
+    float32 scales [E]): those rows keep their int8 token (a mixed-precision table); their per-row
+    scale becomes the mark -(slot + 1) and their codes are ignored."""
     rows, m = codes.shape
     parts = [codes.astype(np.uint8).tobytes()]
     off = len(parts[0])
-    pad = (-off) % 4
-    parts.append(b"\0" * pad)
-    cb_off = off + pad
+
+    def align() -> int:
+        nonlocal off
+        pad = (-off) % 4
+        parts.append(b"\0" * pad)
+        off += pad
+        return off
+
+    cb_off = align()
     parts.append(codebook.astype("<f4").tobytes())
+    off += codebook.nbytes
     spec = {"dtype": "pq", "rows": rows, "dim": int(codebook.shape[0] * codebook.shape[2]), "subspaces": int(m),
             "centroids": K, "dataOffset": 0, "codebookOffset": cb_off}
-    end = cb_off + codebook.nbytes
     if scales is not None:
-        parts.append(scales.astype("<f4").tobytes())
-        spec["scaleOffset"] = end
+        scales = scales.astype("<f4").copy()
+        if exact is not None:
+            er = np.asarray(exact[0], dtype=np.int64)
+            if len(set(er.tolist())) != len(er) or er.min() < 1 or er.max() >= rows:
+                raise ValueError("exact rows must be distinct item rows (not the pad)")
+            scales[er] = -(np.arange(len(er), dtype=np.float32) + 1)
+        spec["scaleOffset"] = off
+        parts.append(scales.tobytes())
+        off += scales.nbytes
+    if exact is not None:
+        if scales is None:
+            raise ValueError("exact rows need per-row scales (--norm)")
+        _, eq, es = exact
+        spec["exactRows"] = int(len(es))
+        spec["exactOffset"] = off
+        parts.append(np.ascontiguousarray(eq, dtype=np.int8).tobytes())
+        off += eq.size
+        spec["exactScaleOffset"] = align()
+        parts.append(np.asarray(es, dtype="<f4").tobytes())
+        off += 4 * len(es)
     return b"".join(parts), spec
+
+
+def read_int8_raw(model_dir: str | Path, man: dict) -> tuple[np.ndarray, np.ndarray]:
+    """The shipped table as stored: int8 [rows, dim] and float32 scales [rows]."""
+    it = man["itemTable"]
+    raw = (Path(model_dir) / it["file"]).read_bytes()
+    q = np.frombuffer(raw, dtype=np.int8, count=it["rows"] * it["dim"], offset=it["dataOffset"]).reshape(it["rows"], it["dim"])
+    return q, np.frombuffer(raw, dtype="<f4", count=it["rows"], offset=it["scaleOffset"])
+
+
+def popular_rows(popularity: np.ndarray, frac: float) -> np.ndarray:
+    """The round(frac * items) most popular item rows (1-based; ties by lower row), in row order."""
+    n = int(round(frac * len(popularity)))
+    order = np.argsort(-np.asarray(popularity, dtype=np.float64), kind="stable")[:n]
+    return np.sort(order + 1)
 
 
 def _ext_tensor(name: str, dtype: int, dims: list[int]) -> onnx.TensorProto:
@@ -318,12 +360,35 @@ def pq_graph(model_path: Path, spec: dict, items_file: str) -> onnx.ModelProto:
         sc = _external(_ext_tensor("item_scale", TensorProto.FLOAT, [rows]), items_file, spec["scaleOffset"], rows * 4)
         inits.append(sc)
         inits.append(numpy_helper.from_array(np.array([-1], dtype=np.int64), "pq_last"))
+        pq_tok = tok if "exactRows" not in spec else "pq_tok"
         nodes += [
             helper.make_node("Reshape", ["pq_parts", "pq_shape"], ["pq_dec"], name="pq_reshape"),
             helper.make_node("Gather", ["item_scale", "history"], ["pq_s"], axis=0, name="pq_gather_scale"),
             helper.make_node("Unsqueeze", ["pq_s", "pq_last"], ["pq_s1"], name="pq_unsq"),
-            helper.make_node("Mul", ["pq_dec", "pq_s1"], [tok], name="pq_scale"),
+            helper.make_node("Mul", ["pq_dec", "pq_s1"], [pq_tok], name="pq_scale"),
         ]
+        if "exactRows" in spec:
+            # exact rows (scale = -(slot + 1)): their int8 token instead of the decoded one
+            E = spec["exactRows"]
+            inits += [
+                _external(_ext_tensor("item_exact_q", TensorProto.INT8, [E, dim]), items_file, spec["exactOffset"], E * dim),
+                _external(_ext_tensor("item_exact_scale", TensorProto.FLOAT, [E]), items_file, spec["exactScaleOffset"], E * 4),
+                numpy_helper.from_array(np.array(0, dtype=np.float32), "pq_zero"),
+                numpy_helper.from_array(np.array(-1, dtype=np.float32), "pq_minus_one"),
+            ]
+            nodes += [
+                helper.make_node("Less", ["pq_s", "pq_zero"], ["pq_is_exact"], name="pq_is_exact"),  # [B, L]
+                helper.make_node("Sub", ["pq_minus_one", "pq_s"], ["pq_slot_f"], name="pq_slot_f"),  # -s - 1
+                helper.make_node("Where", ["pq_is_exact", "pq_slot_f", "pq_zero"], ["pq_slot_w"], name="pq_slot_where"),
+                helper.make_node("Cast", ["pq_slot_w"], ["pq_slot"], to=TensorProto.INT64, name="pq_slot_cast"),
+                helper.make_node("Gather", ["item_exact_q", "pq_slot"], ["pq_eq"], axis=0, name="pq_gather_exact"),  # [B, L, dim]
+                helper.make_node("Cast", ["pq_eq"], ["pq_eqf"], to=TensorProto.FLOAT, name="pq_exact_cast"),
+                helper.make_node("Gather", ["item_exact_scale", "pq_slot"], ["pq_es"], axis=0, name="pq_gather_exact_scale"),
+                helper.make_node("Unsqueeze", ["pq_es", "pq_last"], ["pq_es1"], name="pq_exact_unsq"),
+                helper.make_node("Mul", ["pq_eqf", "pq_es1"], ["pq_exact_tok"], name="pq_exact_scale"),
+                helper.make_node("Unsqueeze", ["pq_is_exact", "pq_last"], ["pq_is_exact1"], name="pq_is_exact_unsq"),
+                helper.make_node("Where", ["pq_is_exact1", "pq_exact_tok", "pq_tok"], [tok], name="pq_select"),
+            ]
     else:
         nodes.append(helper.make_node("Reshape", ["pq_parts", "pq_shape"], [tok], name="pq_reshape"))
     keep = [n for n in g.node if tok not in n.output]
@@ -351,9 +416,9 @@ def _entry(path: Path) -> dict:
 
 
 def write_model(src: Path, out: Path, man: dict, codebook, codes, scales, catalog_bytes: bytes | None, name: str, created_by: str,
-                item_count: int | None = None) -> dict:
+                item_count: int | None = None, exact=None) -> dict:
     out.mkdir(parents=True, exist_ok=True)
-    blob, spec = pq_blob(codebook, codes, scales)
+    blob, spec = pq_blob(codebook, codes, scales, exact)
     items_file = "items.bin"
     (out / items_file).write_bytes(blob)
     graph = pq_graph(src / man["files"]["model"]["path"], spec, items_file)
@@ -392,8 +457,14 @@ def write_model(src: Path, out: Path, man: dict, codebook, codes, scales, catalo
     return new
 
 
+def catalog_popularity(model_dir: Path, man: dict) -> np.ndarray:
+    data = (model_dir / man["files"]["catalog"]["path"]).read_bytes()
+    cat = decode_catalog(data) if data[:4] == MAGIC else json.loads(data)
+    return np.asarray(cat["popularity"], dtype=np.float64)
+
+
 def convert(model_dir: str, out_dir: str, scheme: str, subspaces: int, norm: bool, score_aware: bool, iters: int, seed: int,
-            finetune_epochs: int = 0, finetune_lr: float = 3e-4, threads: int = 2) -> dict:
+            finetune_epochs: int = 0, finetune_lr: float = 3e-4, threads: int = 2, exact_frac: float = 0.0) -> dict:
     src, out = Path(model_dir), Path(out_dir)
     man = json.loads((src / "manifest.json").read_text())
     table = read_int8_table(src, man)
@@ -408,8 +479,17 @@ def convert(model_dir: str, out_dir: str, scheme: str, subspaces: int, norm: boo
     if score_aware:
         scales = parallel_scale(table, codebook, codes, scales)
         cmd += " --score-aware"
+    exact = None
+    if exact_frac > 0:
+        if finetune_epochs > 0:
+            raise SystemExit("--exact-frac and --finetune-epochs together are not supported")
+        rows = popular_rows(catalog_popularity(src, man), exact_frac)
+        q, s = read_int8_raw(src, man)
+        exact = (rows, q[rows], s[rows])
+        cmd += f" --exact-frac {exact_frac}"
+        name += f"-x{len(rows)}"
     if finetune_epochs <= 0:
-        return write_model(src, out, man, codebook, codes, scales, None, name, cmd)
+        return write_model(src, out, man, codebook, codes, scales, None, name, cmd, exact=exact)
     cmd += f" --finetune-epochs {finetune_epochs} --finetune-lr {finetune_lr}"
     ckpt = find_checkpoint(src, man, table)
     print(json.dumps({"checkpoint": str(ckpt)}), flush=True)
@@ -421,7 +501,7 @@ def convert(model_dir: str, out_dir: str, scheme: str, subspaces: int, norm: boo
 
 
 def synthetic(out_dir: str, items: int, base: str, scheme: str, subspaces: int, seed: int, norm: bool = False,
-              catalog_format: str = "json") -> dict:
+              catalog_format: str = "json", exact_frac: float = 0.0) -> dict:
     """Random item table for `items` items over the base model's transformer (speed and size only)."""
     src, out = Path(base), Path(out_dir)
     man = json.loads((src / "manifest.json").read_text())
@@ -463,9 +543,17 @@ def synthetic(out_dir: str, items: int, base: str, scheme: str, subspaces: int, 
                    + '],"popularity":[' + ",".join(map(str, pop.tolist())) + "]}").encode()
     cmd = (f"training/.venv/bin/python -m bench.compress_model synthetic --items {items} --out {out_dir} --base {base} --scheme {scheme} "
            f"--subspaces {subspaces} --seed {seed}" + (" --norm" if norm else "") + f" --catalog {catalog_format}")
+    exact = None
+    if exact_frac > 0:
+        # the most popular rows keep a random int8 token with the base model's scale distribution
+        rows = popular_rows(pop, exact_frac)
+        _, base_s = read_int8_raw(src, man)
+        exact = (rows, rng.integers(-127, 128, size=(len(rows), dim), dtype=np.int8),
+                 rng.choice(base_s[1:], size=len(rows)).astype(np.float32))
+        cmd += f" --exact-frac {exact_frac}"
     man = dict(man)
     man["dataset"] = "synthetic"
-    return write_model(src, out, man, codebook, codes, scales, catalog, f"synthetic-{items}", cmd, item_count=items)
+    return write_model(src, out, man, codebook, codes, scales, catalog, f"synthetic-{items}", cmd, item_count=items, exact=exact)
 
 
 def quality(model_dir: str, data: str, users: int, schemes: list[str], seed: int, e2e: bool = False) -> None:
@@ -522,7 +610,12 @@ def quality(model_dir: str, data: str, users: int, schemes: list[str], seed: int
     base = ndcg(table)
     print(json.dumps({"scheme": "int8 (shipped)", "bytesPerItem": table.shape[1] + 4, "ndcg10": round(base, 5), "users": len(hist)}), flush=True)
     trained: dict = {}
+    exact_q, exact_s = read_int8_raw(src, man)
+    popularity = np.asarray(cat["popularity"], dtype=np.float64)
     for sch in schemes:
+        # "+x<f>": the round(f * items) most popular rows kept exact (int8), as convert --exact-frac
+        sch, _, xf = sch.partition("+x")
+        exact_frac = float(xf) if xf else 0.0
         par = sch.endswith("+p")
         sch = sch.removesuffix("+p")
         if sch == "int4":
@@ -542,6 +635,14 @@ def quality(model_dir: str, data: str, users: int, schemes: list[str], seed: int
             sc = parallel_scale(table, cb, codes, sc)
             sch += "+p"
         rec = reconstruct(cb, codes, sc)
+        exact = None
+        if exact_frac > 0:
+            er = popular_rows(popularity, exact_frac)
+            exact = (er, exact_q[er], exact_s[er])
+            rec = rec.copy()
+            rec[er] = table[er]
+            sch += f"+x{xf}"
+            bpi += round(len(er) * (table.shape[1] + 4) / len(table), 2)
         v = ndcg(rec)
         mse = float(((rec - table) ** 2).sum(1).mean())
         row = {"scheme": sch, "bytesPerItem": bpi, "ndcg10": round(v, 5), "relative": round(v / base - 1, 4),
@@ -549,7 +650,7 @@ def quality(model_dir: str, data: str, users: int, schemes: list[str], seed: int
         if e2e:
             # the converted graph (history tokens from the compressed table too)
             with tempfile.TemporaryDirectory() as tmp:
-                write_model(src, Path(tmp), man, cb, codes, sc, b"{}", "probe", "quality --e2e")
+                write_model(src, Path(tmp), man, cb, codes, sc, b"{}", "probe", "quality --e2e", exact=exact)
                 v2 = ndcg(rec, user_vectors(Path(tmp) / "model.onnx"))
             row.update({"ndcg10EndToEnd": round(v2, 5), "relativeEndToEnd": round(v2 / base - 1, 4)})
         print(json.dumps(row), flush=True)
@@ -572,6 +673,8 @@ def main() -> None:
     c.add_argument("--threads", type=int, default=2)
     c.add_argument("--iters", type=int, default=15)
     c.add_argument("--seed", type=int, default=0)
+    c.add_argument("--exact-frac", type=float, default=0.0,
+                   help="pq with --norm: this fraction of the items, the most popular, keep their int8 token (mixed precision)")
     s = sub.add_parser("synthetic")
     s.add_argument("--items", type=int, default=1_000_000)
     s.add_argument("--out", required=True)
@@ -580,6 +683,7 @@ def main() -> None:
     s.add_argument("--subspaces", type=int, default=16)
     s.add_argument("--norm", action="store_true", help="pq: per-row float32 scales (as convert --norm)")
     s.add_argument("--seed", type=int, default=0)
+    s.add_argument("--exact-frac", type=float, default=0.0, help="as convert --exact-frac (random int8 rows)")
     s.add_argument("--catalog", choices=["json", "bin"], default="json",
                    help="catalogue file: catalog.json, or the binary catalog.bin the engine reads in place (large catalogues)")
     q = sub.add_parser("quality")
@@ -595,9 +699,9 @@ def main() -> None:
         return
     if a.cmd == "convert":
         man = convert(a.model, a.out, a.scheme, a.subspaces, a.norm, a.score_aware, a.iters, a.seed,
-                      a.finetune_epochs, a.finetune_lr, a.threads)
+                      a.finetune_epochs, a.finetune_lr, a.threads, a.exact_frac)
     else:
-        man = synthetic(a.out, a.items, a.base, a.scheme, a.subspaces, a.seed, a.norm, a.catalog)
+        man = synthetic(a.out, a.items, a.base, a.scheme, a.subspaces, a.seed, a.norm, a.catalog, a.exact_frac)
     total = sum(f["bytes"] for f in man["files"].values())
     print(json.dumps({"out": a.out, "name": man["name"], "itemTable": man["itemTable"], "bytes": total,
                       "files": {k: v["bytes"] for k, v in man["files"].items()}}))

@@ -47,6 +47,7 @@ export class ItemTable {
       const pq = PqCodes.fromBytes(bytes, {
         rows, dim, subspaces, dataOffset, codebookOffset,
         ...(spec.scaleOffset !== undefined ? { scaleOffset: spec.scaleOffset } : {}),
+        ...(spec.exactRows !== undefined ? { exactRows: spec.exactRows, exactOffset: spec.exactOffset!, exactScaleOffset: spec.exactScaleOffset! } : {}),
       });
       return new ItemTable(new Int8Array(0), new Float32Array(0), rows, dim, pq);
     }
@@ -121,12 +122,23 @@ export class ItemTable {
     const d = this.dim;
     if (weights.length < this.rows) throw new InvalidArgumentError(`weights has ${weights.length} entries, needs ${this.rows}`);
     const q = this.q;
-    for (let j = 0; j < this.baseRows; j++) {
-      const w = weights[j]!;
-      if (w === 0) continue;
-      const ws = w * this.scale[j]!;
-      const o = j * d;
-      for (let k = 0; k < d; k++) out[k] = out[k]! + ws * q[o + k]!;
+    if (this.pq) {
+      // decode each weighted row (the pq table has no int8 rows to read)
+      const t = new Float64Array(d);
+      for (let j = 0; j < this.baseRows; j++) {
+        const w = weights[j]!;
+        if (w === 0) continue;
+        this.pq.tokenInto(j, t);
+        for (let k = 0; k < d; k++) out[k] = out[k]! + w * t[k]!;
+      }
+    } else {
+      for (let j = 0; j < this.baseRows; j++) {
+        const w = weights[j]!;
+        if (w === 0) continue;
+        const ws = w * this.scale[j]!;
+        const o = j * d;
+        for (let k = 0; k < d; k++) out[k] = out[k]! + ws * q[o + k]!;
+      }
     }
     const e = this.extra;
     for (let j = 0; j < this.extraRows; j++) {
@@ -137,11 +149,14 @@ export class ItemTable {
     }
   }
 
-  /** The per-row scale of a base row (1 for appended rows and PQ tables without scales). */
+  /** The per-row scale of a base row (1 for appended rows and PQ tables without scales; an exact row's int8 scale). */
   scaleOf(index: number): number {
     this.check(index);
     if (index >= this.baseRows) return 1;
-    if (this.pq) return this.pq.scale ? this.pq.scale[index]! : 1;
+    if (this.pq) {
+      const s = this.pq.scale ? this.pq.scale[index]! : 1;
+      return s < 0 && this.pq.exact ? this.pq.exact.scale[-s - 1]! : s;
+    }
     return this.scale[index]!;
   }
 

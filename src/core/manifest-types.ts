@@ -40,7 +40,8 @@ export interface ModelManifest {
   outputs: { scores?: TensorSpec; user: TensorSpec; gate: TensorSpec };
   /**
    * int8: `scaleOffset` required. pq (product quantisation, docs/model-format.md): codes at
-   * `dataOffset`, `subspaces` and `codebookOffset` required, `scaleOffset` optional.
+   * `dataOffset`, `subspaces` and `codebookOffset` required, `scaleOffset` optional; exact
+   * (int8) rows of a mixed-precision pq table: `exactRows`, `exactOffset`, `exactScaleOffset`.
    */
   itemTable: {
     file: string;
@@ -52,6 +53,9 @@ export interface ModelManifest {
     subspaces?: number;
     centroids?: number;
     codebookOffset?: number;
+    exactRows?: number;
+    exactOffset?: number;
+    exactScaleOffset?: number;
   };
   content: ContentSpec | null;
   files: { model: FileEntry; items: FileEntry; catalog: FileEntry; encoder?: FileEntry };

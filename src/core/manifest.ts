@@ -166,6 +166,7 @@ export function parseManifest(json: unknown): ModelManifest {
   const ranges: [string, number, number][] = [];
   if (dtype === 'int8') {
     ranges.push(['data', itemTable.dataOffset, itemTable.dataOffset + itemTable.rows * itemTable.dim]);
+    if (it['exactRows'] !== undefined) fail('itemTable.exactRows', 'only a pq table has exact rows');
   } else {
     const subspaces = int(it, 'subspaces', 'itemTable', 1);
     if (dim % subspaces !== 0) fail('itemTable.subspaces', `must divide dim = ${dim}, got ${subspaces}`);
@@ -176,6 +177,16 @@ export function parseManifest(json: unknown): ModelManifest {
     Object.assign(itemTable, { subspaces, centroids, codebookOffset });
     ranges.push(['codes', itemTable.dataOffset, itemTable.dataOffset + itemTable.rows * subspaces]);
     ranges.push(['codebook', codebookOffset, codebookOffset + 256 * dim * 4]);
+    if (it['exactRows'] !== undefined) {
+      if (itemTable.scaleOffset === undefined) fail('itemTable.exactRows', 'exact rows need per-row scales (scaleOffset)');
+      const exactRows = int(it, 'exactRows', 'itemTable', 1);
+      const exactOffset = int(it, 'exactOffset', 'itemTable', 0);
+      const exactScaleOffset = int(it, 'exactScaleOffset', 'itemTable', 0);
+      if (exactScaleOffset % 4 !== 0) fail('itemTable.exactScaleOffset', `must be a multiple of 4, got ${exactScaleOffset}`);
+      Object.assign(itemTable, { exactRows, exactOffset, exactScaleOffset });
+      ranges.push(['exact', exactOffset, exactOffset + exactRows * dim]);
+      ranges.push(['exact scale', exactScaleOffset, exactScaleOffset + exactRows * 4]);
+    }
   }
   if (itemTable.scaleOffset !== undefined) ranges.push(['scale', itemTable.scaleOffset, itemTable.scaleOffset + itemTable.rows * 4]);
   for (let a = 0; a < ranges.length; a++) {

@@ -9,6 +9,11 @@
  * lut[m, c] = dot(user_m, codebook[m][c]) (M × 256 dot products of dim / M), then one pass over
  * the codes, score_j = Σ_m lut[m, codes[j, m]] — M table reads and adds per item, no token is
  * ever decoded and nothing of size rows × dim is materialised.
+ *
+ * Exact rows (optional; a mixed-precision table): a few rows — the most popular items — keep their
+ * int8 token (int8 [E, dim] + float32 scale [E]). Such a row is marked by a negative per-row scale,
+ * scale_j = -(slot + 1); its PQ codes are ignored. Scoring runs the ADC pass over every row, then
+ * rescores the E exact rows with their int8 tokens.
  */
 import { InvalidArgumentError, ModelFormatError } from './errors';
 
@@ -27,6 +32,22 @@ export interface PqSpec {
   codebookOffset: number;
   /** byte offset (multiple of 4) of float32 per-row scales [rows], when present */
   scaleOffset?: number;
+  /** number of exact rows E (needs scaleOffset) */
+  exactRows?: number;
+  /** byte offset of their int8 tokens [E, dim] */
+  exactOffset?: number;
+  /** byte offset (multiple of 4) of their float32 scales [E] */
+  exactScaleOffset?: number;
+}
+
+/** The int8 rows of a mixed-precision table. */
+export interface PqExact {
+  /** int8 [E, dim] */
+  q: Int8Array;
+  /** float32 [E] */
+  scale: Float32Array;
+  /** row index of each slot [E] */
+  row: Int32Array;
 }
 
 export class PqCodes {
@@ -39,9 +60,18 @@ export class PqCodes {
   /** [M, 256, sub] */
   readonly codebook: Float32Array;
   readonly scale: Float32Array | null;
+  readonly exact: PqExact | null;
   private readonly lut: Float32Array;
 
-  constructor(codes: Uint8Array, codebook: Float32Array, scale: Float32Array | null, rows: number, dim: number, subspaces: number) {
+  constructor(
+    codes: Uint8Array,
+    codebook: Float32Array,
+    scale: Float32Array | null,
+    rows: number,
+    dim: number,
+    subspaces: number,
+    exact: { q: Int8Array; scale: Float32Array } | null = null,
+  ) {
     if (!(Number.isInteger(subspaces) && subspaces >= 1 && dim % subspaces === 0)) {
       throw new ModelFormatError(`pq: dim ${dim} is not a multiple of ${subspaces} subspaces`);
     }
@@ -56,11 +86,31 @@ export class PqCodes {
     this.codebook = codebook;
     this.scale = scale;
     this.lut = new Float32Array(subspaces * PQ_CENTROIDS);
+    this.exact = exact ? PqCodes.exactRows(exact, scale, rows, dim) : null;
+  }
+
+  /** Maps each exact slot to its row (scale_j = -(slot + 1)); every slot used exactly once, every other scale ≥ 0. */
+  private static exactRows(exact: { q: Int8Array; scale: Float32Array }, scale: Float32Array | null, rows: number, dim: number): PqExact {
+    const E = exact.scale.length;
+    if (!scale) throw new ModelFormatError('pq: exact rows need per-row scales');
+    if (exact.q.length !== E * dim) throw new ModelFormatError(`pq: ${exact.q.length} exact int8 values, expected ${E * dim}`);
+    const row = new Int32Array(E).fill(-1);
+    for (let j = 0; j < rows; j++) {
+      const s = scale[j]!;
+      if (s >= 0) continue;
+      const slot = -s - 1;
+      if (!Number.isInteger(slot) || slot >= E) throw new ModelFormatError(`pq: row ${j} has scale ${s}, not an exact-row mark -(slot + 1) with slot < ${E}`);
+      if (row[slot] !== -1) throw new ModelFormatError(`pq: rows ${row[slot]} and ${j} share exact slot ${slot}`);
+      row[slot] = j;
+    }
+    const unused = row.indexOf(-1);
+    if (unused >= 0) throw new ModelFormatError(`pq: exact slot ${unused} belongs to no row`);
+    return { q: exact.q, scale: exact.scale, row };
   }
 
   /** Reads the PQ table from the bytes of items.bin (the codes are a view, the floats copied). */
   static fromBytes(bytes: Uint8Array, spec: PqSpec): PqCodes {
-    const { rows, dim, subspaces: m, dataOffset, codebookOffset, scaleOffset } = spec;
+    const { rows, dim, subspaces: m, dataOffset, codebookOffset, scaleOffset, exactRows } = spec;
     if (!(Number.isInteger(rows) && rows >= 1 && Number.isInteger(dim) && dim >= 1)) throw new ModelFormatError(`items.bin: bad shape [${rows}, ${dim}]`);
     if (!(Number.isInteger(m) && m >= 1 && dim % m === 0)) throw new ModelFormatError(`items.bin: subspaces ${m} must divide dim ${dim}`);
     const sub = dim / m;
@@ -80,13 +130,37 @@ export class PqCodes {
       }
       scale = readF32(bytes, scaleOffset, rows, 'scale');
     }
-    return new PqCodes(codes, codebook, scale, rows, dim, m);
+    let exact: { q: Int8Array; scale: Float32Array } | null = null;
+    if (exactRows !== undefined) {
+      const { exactOffset, exactScaleOffset } = spec;
+      if (!(Number.isInteger(exactRows) && exactRows >= 1) || exactOffset === undefined || exactScaleOffset === undefined) {
+        throw new ModelFormatError('items.bin: exact rows need exactRows ≥ 1, exactOffset and exactScaleOffset');
+      }
+      if (!(Number.isInteger(exactOffset) && exactOffset >= 0) || exactOffset + exactRows * dim > bytes.byteLength) {
+        throw new ModelFormatError(`items.bin: ${bytes.byteLength} bytes, the exact rows need ${exactOffset + exactRows * dim}`);
+      }
+      if (!Number.isInteger(exactScaleOffset) || exactScaleOffset % 4 !== 0 || exactScaleOffset + exactRows * 4 > bytes.byteLength) {
+        throw new ModelFormatError(`items.bin: ${bytes.byteLength} bytes, the exact-row scales need ${exactScaleOffset + exactRows * 4} (at a multiple of 4)`);
+      }
+      exact = {
+        q: new Int8Array(bytes.buffer, bytes.byteOffset + exactOffset, exactRows * dim),
+        scale: readF32(bytes, exactScaleOffset, exactRows, 'exact-row scale'),
+      };
+    }
+    return new PqCodes(codes, codebook, scale, rows, dim, m, exact);
   }
 
   /** Decodes row j into out[0..dim). */
   tokenInto(j: number, out: Float32Array | Float64Array): void {
     const m = this.subspaces, sub = this.sub, cb = this.codebook;
     const s = this.scale ? this.scale[j]! : 1;
+    if (s < 0 && this.exact) {
+      const slot = -s - 1;
+      const es = this.exact.scale[slot]!;
+      const o = slot * this.dim;
+      for (let k = 0; k < this.dim; k++) out[k] = this.exact.q[o + k]! * es;
+      return;
+    }
     const o = j * m;
     for (let x = 0; x < m; x++) {
       const c = (x * PQ_CENTROIDS + this.codes[o + x]!) * sub;
@@ -116,6 +190,16 @@ export class PqCodes {
     adcScan(this.codes, this.subspaces, lut, this.rows, out);
     const s = this.scale;
     if (s) for (let j = 0; j < this.rows; j++) out[j] = out[j]! * s[j]!;
+    const ex = this.exact;
+    if (ex) {
+      const d = this.dim;
+      for (let e = 0; e < ex.row.length; e++) {
+        let acc = 0;
+        const o = e * d;
+        for (let k = 0; k < d; k++) acc += ex.q[o + k]! * user[k]!;
+        out[ex.row[e]!] = acc * ex.scale[e]!;
+      }
+    }
   }
 
   /** |token_j| for every row. */

@@ -81,4 +81,59 @@ describe.skipIf(!existsSync(PY) || !existsSync(join(SRC, 'manifest.json')))('com
       got.forEach((s, i) => expect(s).toBeCloseTo(want[i]!, 3));
     });
   }, 60_000);
+
+  it('mixed precision (--exact-frac): the most popular rows keep their int8 token in the graph and in TS scoring', async () => {
+    const convert = (out: string, extra: string[]) =>
+      execFileSync(PY, ['-m', 'bench.compress_model', 'convert', '--model', SRC, '--out', out, '--scheme', 'pq', '--subspaces', '16', '--norm', ...extra], {
+        cwd: REPO,
+        stdio: 'pipe',
+      });
+    const withExact = mkdtempSync(join(tmpdir(), 'lr-pqx-'));
+    const plain = mkdtempSync(join(tmpdir(), 'lr-pq-'));
+    dirs.push(withExact, plain);
+    convert(withExact, ['--exact-frac', '0.1']);
+    convert(plain, []);
+    const m = parseManifest(JSON.parse(readFileSync(join(withExact, 'manifest.json'), 'utf8')));
+    const orig = parseManifest(JSON.parse(readFileSync(join(SRC, 'manifest.json'), 'utf8')));
+    const E = Math.round(0.1 * orig.itemCount);
+    expect(m.itemTable.exactRows).toBe(E);
+    const table = ItemTable.fromBytes(new Uint8Array(readFileSync(join(withExact, m.itemTable.file))), m.itemTable);
+    const plainM = parseManifest(JSON.parse(readFileSync(join(plain, 'manifest.json'), 'utf8')));
+    const plainTable = ItemTable.fromBytes(new Uint8Array(readFileSync(join(plain, plainM.itemTable.file))), plainM.itemTable);
+    const origTable = ItemTable.fromBytes(new Uint8Array(readFileSync(join(SRC, orig.itemTable.file))), orig.itemTable);
+    // which rows are exact: the E most popular catalogue items (ties by lower index)
+    const pop = (JSON.parse(readFileSync(join(SRC, orig.files.catalog.path), 'utf8')) as { popularity: number[] }).popularity;
+    const order = pop.map((p, i) => [p, i + 1] as const).sort((a, b) => b[0] - a[0] || a[1] - b[1]);
+    const exact = new Set(order.slice(0, E).map((x) => x[1]));
+    const d = m.dim;
+    for (let j = 1; j < table.rows; j++) {
+      const want = exact.has(j) ? origTable.token(j) : plainTable.token(j);
+      expect(Array.from(table.token(j))).toEqual(Array.from(want));
+    }
+    const opts: ort.InferenceSession.SessionOptions = { executionProviders: ['cpu'] };
+    const sX = await ort.InferenceSession.create(join(withExact, 'model.onnx'), opts);
+    const sOrig = await ort.InferenceSession.create(join(SRC, 'model.onnx'), opts);
+    const sPlain = await ort.InferenceSession.create(join(plain, 'model.onnx'), opts);
+    const r = rng(23);
+    const exactIds = [...exact];
+    const others = Array.from({ length: orig.itemCount }, (_, i) => i + 1).filter((j) => !exact.has(j));
+    const pick = (pool: number[]) => Array.from({ length: 1 + Math.floor(r() * 20) }, () => pool[Math.floor(r() * pool.length)]!);
+    const run = async (s: ort.InferenceSession, hs: number[][]) => {
+      const { data, dims } = historyTensorData(hs, m.maxHistory);
+      const o = await s.run({ history: new ort.Tensor('int64', data, dims), gate_bias: new ort.Tensor('float32', new Float32Array(dims[0] * m.experts), [dims[0], m.experts]) });
+      return o.user!.data as Float32Array;
+    };
+    // histories of exact rows only: the original model's user vectors; of the other rows only: the plain PQ model's
+    const hx = Array.from({ length: 8 }, () => pick(exactIds));
+    const ho = Array.from({ length: 8 }, () => pick(others));
+    const [ux, uxRef, uo, uoRef] = [await run(sX, hx), await run(sOrig, hx), await run(sX, ho), await run(sPlain, ho)];
+    for (let i = 0; i < ux.length; i++) expect(ux[i]).toBeCloseTo(uxRef[i]!, 5);
+    for (let i = 0; i < uo.length; i++) expect(uo[i]).toBeCloseTo(uoRef[i]!, 5);
+    // TS scoring: exact rows scored with their int8 tokens, the rest by ADC
+    const u = ux.subarray(0, d);
+    const got = table.scoreAll(u);
+    const viaOrig = origTable.scoreAll(u);
+    const viaPlain = plainTable.scoreAll(u);
+    for (let j = 1; j < table.rows; j++) expect(got[j]).toBeCloseTo(exact.has(j) ? viaOrig[j]! : viaPlain[j]!, 4);
+  }, 60_000);
 });

@@ -120,6 +120,74 @@ describe('PQ item table', () => {
   });
 });
 
+/** buildPq with exact rows: `exactRows` keep a random int8 token (slot k ↔ exactRows[k]), marked by scale -(k + 1). */
+function buildPqExact(rows: number, dim: number, m: number, exactRows: number[], seed: number) {
+  const b = buildPq(rows, dim, m, true, seed, 1);
+  const r = rng(seed + 1);
+  const E = exactRows.length;
+  const q = Int8Array.from({ length: E * dim }, () => Math.floor(r() * 255) - 127);
+  const es = Float32Array.from({ length: E }, () => 0.01 + r() * 0.05);
+  const exactOffset = b.bytes.length;
+  const exactScaleOffset = Math.ceil((exactOffset + E * dim) / 4) * 4;
+  const bytes = new Uint8Array(exactScaleOffset + E * 4);
+  bytes.set(b.bytes);
+  bytes.set(new Uint8Array(q.buffer), exactOffset);
+  const dv = new DataView(bytes.buffer);
+  es.forEach((v, k) => dv.setFloat32(exactScaleOffset + 4 * k, v, true));
+  exactRows.forEach((j, k) => dv.setFloat32(b.spec.scaleOffset! + 4 * j, -(k + 1), true));
+  const spec = { ...b.spec, exactRows: E, exactOffset, exactScaleOffset };
+  const token = (j: number): number[] => {
+    const k = exactRows.indexOf(j);
+    return k < 0 ? b.token(j) : Array.from(q.subarray(k * dim, (k + 1) * dim), (v) => v * es[k]!);
+  };
+  return { bytes, spec, token, scaleOffset: b.spec.scaleOffset! };
+}
+
+describe('PQ item table with exact (int8) rows', () => {
+  const exactRows = [3, 17, 4, 99];
+  const b = buildPqExact(120, 16, 4, exactRows, 31);
+
+  it('decodes, scores, accumulates and ranks exact rows from their int8 tokens', () => {
+    const t = ItemTable.fromBytes(b.bytes, b.spec);
+    for (let j = 0; j < 120; j++) {
+      const want = b.token(j).map(Math.fround);
+      Array.from(t.token(j)).forEach((v, k) => expect(v).toBeCloseTo(want[k]!, 6));
+    }
+    const r = rng(5);
+    const user = Float32Array.from({ length: 16 }, () => r() * 2 - 1);
+    const s = t.scoreAll(user);
+    for (let j = 0; j < 120; j++) expect(s[j]).toBeCloseTo(dot(user, b.token(j)), 4);
+    expect(t.scaleOf(17)).toBeGreaterThan(0);
+    // the adapter's weighted token sum: exact and PQ rows decoded
+    const w = new Float64Array(120);
+    w[3] = 0.25;
+    w[5] = 0.5;
+    w[99] = 0.25;
+    const acc = new Float64Array(16);
+    t.addWeighted(w, acc);
+    for (let k = 0; k < 16; k++) expect(acc[k]).toBeCloseTo(0.25 * b.token(3)[k]! + 0.5 * b.token(5)[k]! + 0.25 * b.token(99)[k]!, 5);
+    const sim = t.similar(99, 1);
+    expect(sim[0]!.index).not.toBe(99);
+    expect(Number.isFinite(sim[0]!.score)).toBe(true);
+  });
+
+  it('refuses exact-row marks that do not match the exact rows', () => {
+    const withScale = (j: number, v: number) => {
+      const bad = b.bytes.slice();
+      new DataView(bad.buffer).setFloat32(b.scaleOffset + 4 * j, v, true);
+      return bad;
+    };
+    expect(() => ItemTable.fromBytes(withScale(50, -5), b.spec)).toThrow(/not an exact-row mark/); // slot 4 of 4
+    expect(() => ItemTable.fromBytes(withScale(50, -1.5), b.spec)).toThrow(/not an exact-row mark/);
+    expect(() => ItemTable.fromBytes(withScale(50, -2), b.spec)).toThrow(/share exact slot 1/);
+    expect(() => ItemTable.fromBytes(withScale(99, 1), b.spec)).toThrow(/exact slot 3 belongs to no row/);
+    expect(() => ItemTable.fromBytes(b.bytes, { ...b.spec, exactScaleOffset: b.spec.exactScaleOffset + 2 })).toThrow(ModelFormatError);
+    expect(() => ItemTable.fromBytes(b.bytes.subarray(0, b.bytes.length - 1), b.spec)).toThrow(ModelFormatError);
+    const { scaleOffset: _, ...noScale } = b.spec;
+    expect(() => ItemTable.fromBytes(b.bytes, noScale)).toThrow(/exact rows need per-row scales/);
+  });
+});
+
 describe('manifest with a pq item table', () => {
   const base = readJSON(`${FIXTURE}/manifest.json`) as Record<string, any>;
   const pqManifest = (edit: (m: Record<string, any>) => void = () => {}) => {
@@ -149,6 +217,12 @@ describe('manifest with a pq item table', () => {
       m.itemTable.dtype = 'int4';
       m.outputs.scores = base.outputs.scores;
     }))).toThrow(/must be "int8" or "pq"/);
+    expect(() => parseManifest(pqManifest((m) => Object.assign(m.itemTable, { exactRows: 2, exactOffset: 0, exactScaleOffset: 8 })))).toThrow(/exact rows need per-row scales/);
+    expect(() => parseManifest(pqManifest((m) => {
+      const end = m.files.items.bytes;
+      Object.assign(m.itemTable, { scaleOffset: end, exactRows: 2, exactOffset: 0, exactScaleOffset: end + 4 * m.itemTable.rows });
+      m.files.items.bytes = end + 4 * m.itemTable.rows + 8;
+    }))).toThrow(/exact and codes ranges overlap|codes and exact ranges overlap/);
     const noScores = structuredClone(base);
     delete noScores.outputs.scores;
     expect(() => parseManifest(noScores)).toThrow(/outputs\.scores/);
