@@ -9,9 +9,13 @@
 import { InvalidArgumentError, ModelFormatError } from './errors';
 import type { ModelManifest } from './manifest-types';
 import { PqCodes } from './pq';
+import { Int8Scorer } from './simd';
 import { topK, type Scored } from './rank';
 
 export type ItemTableSpec = ModelManifest['itemTable'];
+
+/** int8 tables with at least this many rows are scored by the WebAssembly SIMD kernel (src/core/simd.ts) */
+export const SIMD_MIN_ROWS = 1024;
 
 export class ItemTable {
   /** columns of a token */
@@ -25,6 +29,8 @@ export class ItemTable {
   private norms: Float32Array | null = null;
   /** the base rows when the table is product-quantised (then q and scale are empty) */
   private readonly pq: PqCodes | null;
+  /** the WebAssembly SIMD kernel over the int8 base rows (made on first use; null where unavailable) */
+  private simd: Int8Scorer | null | undefined;
 
   private constructor(q: Int8Array, scale: Float32Array, rows: number, dim: number, pq: PqCodes | null = null) {
     this.q = q;
@@ -162,7 +168,9 @@ export class ItemTable {
 
   /**
    * scores[j] = dot(user, token_j) for every row j (row 0, the pad, scores 0).
-   * `out`, when given, must have at least `rows` entries.
+   * `out`, when given, must have at least `rows` entries. Large int8 tables are scored by the
+   * WebAssembly SIMD kernel (float32 sums; the JavaScript loop sums in float64, so the two agree
+   * to float32 rounding), pq tables by asymmetric distance computation.
    */
   scoreAll(user: ArrayLike<number>, out?: Float32Array): Float32Array {
     const d = this.dim;
@@ -172,7 +180,9 @@ export class ItemTable {
     const res = out ?? new Float32Array(rows);
     const u = user instanceof Float64Array ? user : Float64Array.from(user as ArrayLike<number>);
     const q = this.q;
+    if (this.simd === undefined) this.simd = !this.pq && this.baseRows >= SIMD_MIN_ROWS ? Int8Scorer.create(q, this.scale, this.baseRows, d) : null;
     if (this.pq) this.pq.scoreInto(u, res);
+    else if (this.simd) this.simd.score(u, res.subarray(0, this.baseRows));
     else for (let j = 0; j < this.baseRows; j++) {
       let acc = 0;
       const o = j * d;

@@ -877,6 +877,11 @@ export class Recommender {
       scores[0] = NaN;
       return scores;
     }
+    if (graph.length === size + 1) {
+      // no items added in the page: the answer's own buffer is ranked as it is (no copy)
+      graph[0] = NaN;
+      return graph;
+    }
     const scores = new Float32Array(size + 1);
     scores.set(graph.subarray(0, Math.min(graph.length, size + 1)));
     scores[0] = NaN;
