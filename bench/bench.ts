@@ -34,7 +34,7 @@ import { ORT_RUNTIME_FILES } from '../src/engine/vite-ort-plugin';
 import { REPO, histories, shippedModels, type ModelUnderTest } from '../e2e/engine/models';
 import { bytes, ms, percentile, target } from './lib/bench-stats';
 import { scalingSvg } from './lib/bench-svg';
-import { startStaticServer } from './lib/static-server';
+import { sentGzipped, startStaticServer } from './lib/static-server';
 
 // ---------- options ----------
 const argv = process.argv.slice(2);
@@ -613,7 +613,7 @@ function report(results: ModelResult[], env: Record<string, string>): string {
     L.push(`| ${r.name} | ${ms(r.firstRec.warmPageMs)} | ${ms(s.loadMs)} | ${ms(rest)} | ${ms(s.totalMs)} | ${ms(s.firstRecommendMs)} (${r.firstRec.warmSource}) | ${ms(r.firstRec.warmFirstMs)} | ${ms(s.engineMs)} | ${s.engine ? ms(s.engine.sessionMs) : '–'} | ${ms(s.readyMs)} | ${ms(r.firstRec.warmInteractionMs)} |`);
   }
   L.push('');
-  L.push(`Download: the model files are what \`createRecommender\` fetches for this model; *on the wire* is the same with gzip as the static server sends JSON (model.onnx and items.bin are sent as they are). onnxruntime-web\'s runtime is fetched once per page as well, whatever the model: on WASM its WASM-only build (ort-wasm-simd-threaded.*), where WebGPU is used its WebGPU build (ort-wasm-simd-threaded.asyncify.*) (${env.runtimeFiles}). *Transferred* = response bytes of every request of the page load (page, Worker, runtime, model), from Playwright\'s \`request.sizes()\`; a revalidated (304) response or one from the HTTP cache counts 0.`);
+  L.push(`Download: the model files are what \`createRecommender\` fetches for this model; *on the wire* is the same with gzip as the static server sends JSON and the binary catalogue (model.onnx and items.bin are sent as they are). onnxruntime-web\'s runtime is fetched once per page as well, whatever the model: on WASM its WASM-only build (ort-wasm-simd-threaded.*), where WebGPU is used its WebGPU build (ort-wasm-simd-threaded.asyncify.*) (${env.runtimeFiles}). *Transferred* = response bytes of every request of the page load (page, Worker, runtime, model), from Playwright\'s \`request.sizes()\`; a revalidated (304) response or one from the HTTP cache counts 0.`);
   L.push('');
   L.push('Memory: *page JS heap* = CDP `Performance.getMetrics` `JSHeapUsedSize` of the warm page (the catalogue, the page\'s item table and history; inference runs in the Worker, whose heap CDP does not reach through Playwright). *No Worker* = the same engine with `worker: false`, everything in the page: CDP `Runtime.getHeapUsage` after the latency run, JS heap and the backing stores of ArrayBuffers, which include onnxruntime-web\'s wasm linear memory (the session, its weights, the item table as external data) and the model bytes the page keeps. *Renderer RSS* = `/proc/<pid>/status` VmRSS of the largest renderer process of the warm page\'s browser, Chromium\'s own overhead included.');
   L.push('');
@@ -704,7 +704,7 @@ try {
       if (!f) continue;
       const p = join(m.dir, (f as { path: string }).path);
       files[k] = existsSync(p) ? statSync(p).size : (f as { bytes: number }).bytes;
-      gz += /\.json$/.test(p) && existsSync(p) ? gzipSync(readFileSync(p)).length : files[k]!;
+      gz += sentGzipped(p) && existsSync(p) ? gzipSync(readFileSync(p), { level: 6 }).length : files[k]!;
     }
     files.manifest = statSync(join(m.dir, 'manifest.json')).size;
     gz += gzipSync(readFileSync(join(m.dir, 'manifest.json'))).length;

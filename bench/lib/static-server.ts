@@ -26,6 +26,11 @@ const COMPRESSIBLE = new Set(['.html', '.js', '.mjs', '.json', '.wasm', '.css', 
 /** compressible files among the octet streams: the binary catalogue (ids, lengths, years: gzip shrinks it several times) */
 const COMPRESSIBLE_NAMES = new Set(['catalog.bin']);
 
+/** Whether the server sends `file` gzip-compressed (to a browser that accepts gzip). */
+export function sentGzipped(file: string): boolean {
+  return COMPRESSIBLE.has(extname(file)) || COMPRESSIBLE_NAMES.has(basename(file));
+}
+
 interface Entry {
   mtime: number;
   body: Buffer;
@@ -48,8 +53,7 @@ export function startStaticServer(opts: { root: string; mounts: Record<string, s
     const hit = cache.get(file);
     if (hit && hit.mtime === st.mtimeMs) return hit;
     const body = readFileSync(file);
-    const ext = extname(file);
-    const gz = COMPRESSIBLE.has(ext) || COMPRESSIBLE_NAMES.has(basename(file)) ? gzipSync(body, { level: 6 }) : null;
+    const gz = sentGzipped(file) ? gzipSync(body, { level: 6 }) : null;
     const etag = `"${createHash('sha1').update(body).digest('hex').slice(0, 20)}"`;
     const e = { mtime: st.mtimeMs, body, gz, etag };
     cache.set(file, e);
