@@ -125,6 +125,10 @@ def build_model_graph(model: Recommender, quant: bool) -> tuple[onnx.ModelProto,
     cfg = model.cfg
     g = Graph(quant)
     table = t2n(model.token_table())
+    cooc = model.cooc_g is not None
+    if cooc:  # the co-occurrence head's rows ride along in the item table (training/cooc.py)
+        table = np.concatenate([table, t2n(model.cooc_g)], axis=1)
+    D = table.shape[1]  # dim of the user vector and the scored tokens (d + cooc rank)
     blob, scale_offset = None, 0
     if quant:
         inits, blob, scale_offset = table_tensors(table, external=True)
@@ -135,7 +139,17 @@ def build_model_graph(model: Recommender, quant: bool) -> tuple[onnx.ModelProto,
 
     K, d, H = cfg.n_experts, cfg.dim, cfg.heads
     dh = d // H
-    tok = g.lookup(tab, tab_s, "history")  # [B, L, d]
+    tok = g.lookup(tab, tab_s, "history")  # [B, L, D]
+    cooc_user = None
+    if cooc:
+        # the transformer reads the first d columns; the rest, weighted per item and summed over the
+        # history (pads are zero rows), is the co-occurrence part of the user vector
+        full = tok
+        tok = g.op("Slice", [full, g.i64(0), g.i64(d), g.i64(2)])
+        part = g.op("Slice", [full, g.i64(d), g.i64(D), g.i64(2)])
+        wts = g.op("Unsqueeze", [g.op("Gather", [g.const(t2n(model.cooc_w), "cooc_w"), "history"], axis=0), g.i64(-1)])
+        summed = g.op("ReduceSum", [g.op("Mul", [part, wts]), g.i64(1)], keepdims=0)  # [B, r]
+        cooc_user = g.op("Mul", [summed, g.f32(model.cooc_scale)])
     nonpad = g.op("Not", [g.op("Equal", ["history", g.const(np.array(0, dtype=np.int64))])])
     L = g.op("Gather", [g.op("Shape", ["history"]), g.const(np.array(1, dtype=np.int64))], axis=0)
     r = g.op("Range", [g.const(np.array(0, dtype=np.int64)), L, g.const(np.array(1, dtype=np.int64))])
@@ -181,7 +195,10 @@ def build_model_graph(model: Recommender, quant: bool) -> tuple[onnx.ModelProto,
         f = g.op("Relu", [g.linear(h, blk.f1, p + "_f1", grep)])
         x = g.op("Add", [x, g.linear(f, blk.f2, p + "_f2", grep)])
     x = g.layernorm(x, model.ln_f, "ln_f")
-    g.op("Gather", [x, last], "user", axis=1)
+    if cooc_user is None:
+        g.op("Gather", [x, last], "user", axis=1)
+    else:
+        g.op("Concat", [g.op("Gather", [x, last], axis=1), cooc_user], "user", axis=1)
     score_table = tab if not quant else g.op("DequantizeLinear", [tab, tab_s], axis=0)
     g.op("Gemm", ["user", score_table], "scores", transB=1)
 
@@ -191,7 +208,7 @@ def build_model_graph(model: Recommender, quant: bool) -> tuple[onnx.ModelProto,
         [helper.make_tensor_value_info("history", INT64, ["batch", "length"]),
          helper.make_tensor_value_info("gate_bias", FLOAT, ["batch", K])],
         [helper.make_tensor_value_info("scores", FLOAT, ["batch", n1]),
-         helper.make_tensor_value_info("user", FLOAT, ["batch", d]),
+         helper.make_tensor_value_info("user", FLOAT, ["batch", D]),
          helper.make_tensor_value_info("gate", FLOAT, ["batch", K])],
         g.inits)
     m = helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)], producer_name="localrec-training")
@@ -212,11 +229,17 @@ def build_encoder_graph(model: Recommender, quant: bool) -> onnx.ModelProto:
     cnt = g.op("Max", [g.op("ReduceSum", [nonpad, g.i64(1)], keepdims=1), g.f32(1.0)])
     mean = g.op("Div", [g.op("ReduceSum", [rows, g.i64(1)], keepdims=0), cnt])
     y = g.op("MatMul", [mean, g.weight(t2n(model.cproj.weight).T, "cproj_w")])
-    g.op("Add", [y, g.const(t2n(model.cproj.bias), "cproj_b")], "token")
+    extra = model.out_dim - cfg.dim
+    if extra:
+        # the co-occurrence columns of an item no training user has seen are zero
+        y = g.op("Add", [y, g.const(t2n(model.cproj.bias), "cproj_b")])
+        g.op("Pad", [y, g.i64(0, 0, 0, extra)], "token")
+    else:
+        g.op("Add", [y, g.const(t2n(model.cproj.bias), "cproj_b")], "token")
     graph = helper.make_graph(
         g.nodes, "localrec_encoder",
         [helper.make_tensor_value_info("features", INT64, ["batch", cfg.max_features])],
-        [helper.make_tensor_value_info("token", FLOAT, ["batch", cfg.dim])],
+        [helper.make_tensor_value_info("token", FLOAT, ["batch", model.out_dim])],
         g.inits)
     m = helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)], producer_name="localrec-training")
     m.ir_version = 8
@@ -265,19 +288,22 @@ def export_all(model: Recommender, ds, out: Path, created_by: str, evaluate_fn=N
         "itemCount": cfg.n_items,
         "padId": 0,
         "maxHistory": cfg.max_len,
-        "dim": cfg.dim, "layers": cfg.layers, "heads": cfg.heads, "experts": K, "expertRank": cfg.expert_rank,
+        "dim": model.out_dim, "layers": cfg.layers, "heads": cfg.heads, "experts": K, "expertRank": cfg.expert_rank,
         "inputs": {"history": {"name": "history", "dtype": "int64", "shape": ["batch", "length"]},
                    "gateBias": {"name": "gate_bias", "dtype": "float32", "shape": ["batch", K]}},
         "outputs": {"scores": {"name": "scores", "dtype": "float32", "shape": ["batch", n1]},
-                    "user": {"name": "user", "dtype": "float32", "shape": ["batch", cfg.dim]},
+                    "user": {"name": "user", "dtype": "float32", "shape": ["batch", model.out_dim]},
                     "gate": {"name": "gate", "dtype": "float32", "shape": ["batch", K]}},
-        "itemTable": {"file": "items.bin", "rows": n1, "dim": cfg.dim, "dtype": "int8",
+        "itemTable": {"file": "items.bin", "rows": n1, "dim": model.out_dim, "dtype": "int8",
                       "dataOffset": 0, "scaleOffset": scale_offset},
         "content": ({"buckets": cfg.buckets, "maxFeatures": cfg.max_features, "encoderInput": "features",
                      "encoderOutput": "token", "testVectors": featmod.test_vectors(cfg.buckets, cfg.max_features)}
                     if model.use_content else None),
         "files": entries,
     }
+    if model.cooc_g is not None:
+        # dim includes the co-occurrence head's columns (training/cooc.py, docs/model-format.md)
+        manifest["cooc"] = {"rank": int(model.cooc_g.shape[1]), "hiddenDim": cfg.dim, **getattr(model, "cooc_meta", {})}
     if evaluate_fn is not None:
         manifest["eval"] = evaluate_fn(out)
     if extra:

@@ -138,6 +138,10 @@ class Recommender(nn.Module):
         self.blocks = nn.ModuleList(Block(cfg) for _ in range(cfg.layers))
         self.ln_f = nn.LayerNorm(d)
         self.drop = nn.Dropout(cfg.dropout)
+        # the co-occurrence head (attach_cooc; none until then)
+        self.register_buffer("cooc_g", None, persistent=False)
+        self.register_buffer("cooc_w", None, persistent=False)
+        self.cooc_scale = 0.0
 
     # -- item tokens ------------------------------------------------------------------------
     def content_tokens(self, feats: torch.Tensor) -> torch.Tensor:
@@ -184,12 +188,28 @@ class Recommender(nn.Module):
             x = blk(x, mask_add, dist, grep)
         return self.ln_f(x), gate
 
+    def attach_cooc(self, g: torch.Tensor, w: torch.Tensor, scale: float, meta: dict | None = None) -> None:
+        """The co-occurrence head (training/cooc.py): item rows g [N+1, r] appended to the tokens,
+        per-item weights w [N+1] and a scale, so that the user vector gains r dimensions
+        scale * sum_h w_h g_h over the history and the scores gain the item-item co-occurrence term."""
+        self.cooc_g, self.cooc_w, self.cooc_scale = g.float(), w.float(), float(scale)
+        self.cooc_meta = dict(meta or {})
+
+    @property
+    def out_dim(self) -> int:
+        """Width of the user vector and of the item tokens the graph scores (dim + cooc rank)."""
+        return self.cfg.dim + (0 if self.cooc_g is None else self.cooc_g.shape[1])
+
     def forward(self, history, gate_bias=None, table=None):
-        """Inference contract: scores [B, N+1], user [B, d], gate [B, K]."""
+        """Inference contract: scores [B, N+1], user [B, out_dim], gate [B, K]."""
         if table is None:
             table = self.token_table()
         h, gate = self.encode(history, table, gate_bias)
         user = h[:, -1]
+        if self.cooc_g is not None:
+            ce = (self.cooc_g[history] * self.cooc_w[history][..., None]).sum(1) * self.cooc_scale
+            user = torch.cat([user, ce], 1)
+            table = torch.cat([table, self.cooc_g], 1)
         return user @ table.T, user, gate[:, -1]
 
     def loss(self, x: torch.Tensor, y: torch.Tensor, id_keep: torch.Tensor | None = None, negatives: int = 0):

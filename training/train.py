@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from .cooc import cooc_head
 from .data import REPO, Dataset, ValCase, load_dataset, read_users, right_align
 from .evaluate import evaluate_dir, evaluate_scorer, manifest_eval
 from .export import export_all
@@ -26,9 +27,12 @@ from .features import featurise_catalog
 from .model import ModelConfig, Recommender
 
 DEFAULTS = {  # per dataset, chosen on validation data (docs/benchmarks.md)
-    "movielens": dict(epochs=30, batch=128, buckets=4096, dropout=0.3, lr=2e-3, short_frac=0.3, windows=2.0, negatives=0),
-    "lastfm": dict(epochs=30, batch=64, buckets=8192, dropout=0.3, lr=2e-3, short_frac=0.3, windows=2.0, negatives=0),
-    "beauty": dict(epochs=30, batch=256, buckets=0, dropout=0.3, lr=2e-3, short_frac=0.0, windows=1.0, negatives=8192),
+    "movielens": dict(epochs=30, batch=128, buckets=4096, dropout=0.3, lr=2e-3, short_frac=0.3, windows=2.0, negatives=0,
+                      cooc_rank=32, cooc_alpha=0.7, cooc_weight=0.25),
+    "lastfm": dict(epochs=30, batch=64, buckets=8192, dropout=0.3, lr=2e-3, short_frac=0.3, windows=2.0, negatives=0,
+                   cooc_rank=32, cooc_alpha=0.7, cooc_weight=2.0),
+    "beauty": dict(epochs=30, batch=256, buckets=0, dropout=0.3, lr=2e-3, short_frac=0.0, windows=1.0, negatives=8192,
+                   cooc_rank=0, cooc_alpha=0.7, cooc_weight=1.0),
 }
 
 
@@ -67,6 +71,9 @@ def parse_args(argv):
     ap.add_argument("--short-frac", type=float, help="share of windows with a random length of 2..11")
     ap.add_argument("--reverse-frac", type=float, default=0.0, help="share of training windows reversed (augmentation)")
     ap.add_argument("--windows", type=float, help="windows per user per epoch, per max-len items of the sequence")
+    ap.add_argument("--cooc-rank", type=int, help="rank of the co-occurrence head (training/cooc.py; 0 = none)")
+    ap.add_argument("--cooc-alpha", type=float, help="co-occurrence head: candidate popularity exponent")
+    ap.add_argument("--cooc-weight", type=float, help="co-occurrence head: weight of its score")
     ap.add_argument("--ema", type=float, default=0.0,
                     help="keep an exponential moving average of the weights with this decay per step (0 = off); "
                          "evaluation and export use the average")
@@ -305,6 +312,11 @@ def train(a, log=print) -> tuple[Recommender, Dataset, dict]:
     if ema is not None:
         ema.swap(model)  # the averaged weights are the model from here on
     model.eval()
+    if a.cooc_rank > 0:
+        with torch.no_grad():
+            model.attach_cooc(*cooc_head(ds.train, ds.n_items, a.cooc_rank, a.cooc_alpha, a.cooc_weight, model.token_table()),
+                              meta={"alpha": a.cooc_alpha, "weight": a.cooc_weight})
+        log(f"co-occurrence head: rank {a.cooc_rank}, alpha {a.cooc_alpha}, weight {a.cooc_weight}; val {summary(evaluate_scorer(torch_scorer(model), ds, val_sub))}")
     info = {"train_seconds": round(time.time() - t0, 1), "params": n_params, "history": history, "config": cfg.to_dict(),
             "holdout_users": held_users}
     if cold_cases is not None:

@@ -23,13 +23,15 @@ def run_node(model: Path, feeds: dict, fetches: list[str], tmp: Path) -> dict:
 
 @pytest.fixture(scope="session")
 def smoke(tmp_path_factory):
-    """A tiny MovieLens model: trained, exported (fp32 + int8 + encoder + manifest) and evaluated."""
+    """A tiny MovieLens model: trained, exported (fp32 + int8 + encoder + manifest) and evaluated, with
+    the co-occurrence head (training/cooc.py)."""
     from training import train as T
 
     out = tmp_path_factory.mktemp("smoke_model")
     log = out / "log.json"
+    # with the co-occurrence head; its rank (64) exceeds the 40 training users, so it is exact
     argv = ["--dataset", "movielens", "--max-train-users", "40", "--epochs", "2", "--eval-every", "1",
-            "--buckets", "1024", "--out", str(out), "--log", str(log)]
+            "--buckets", "1024", "--cooc-rank", "64", "--out", str(out), "--log", str(log)]
     t0 = time.time()
     model, ds, info = T.main(argv)
     return {"dir": out, "model": model, "ds": ds, "info": info, "seconds": time.time() - t0}

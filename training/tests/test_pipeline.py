@@ -102,8 +102,10 @@ def test_items_bin_layout_is_what_the_graph_scores(smoke):
     hist = right_align([c.history for c in smoke["ds"].val[:8]])
     scores, user = sess.run(["scores", "user"], {"history": hist, "gate_bias": np.zeros((8, man["experts"]), np.float32)})
     assert np.abs(scores[:, 1:] - user @ tokens[1:].T).max() < 1e-3 * max(1.0, np.abs(scores).max())
-    # and they are the trained tokens, quantised per row
-    ref = smoke["model"].token_table().detach().numpy()
+    # and they are the trained tokens (with the co-occurrence head's columns), quantised per row
+    model = smoke["model"]
+    ref = torch.cat([model.token_table(), model.cooc_g], 1).detach().numpy()
+    assert dim == ref.shape[1] == man["dim"] == model.cfg.dim + man["cooc"]["rank"]
     assert np.abs(tokens - ref).max() <= (np.abs(ref).max(1) / 127 * 0.51 + 1e-7).max()
 
 
@@ -114,7 +116,33 @@ def test_encoder_gives_the_content_token(smoke, tmp_path):
     with torch.no_grad():
         ref = model.content_tokens(torch.from_numpy(feats)).numpy()
     fp32 = ort.InferenceSession(str(d / "encoder.fp32.onnx")).run(["token"], {"features": feats})[0]
+    # a new item has no co-occurrence: the head's columns of its token are zero
+    assert fp32.shape[1] == model.out_dim and not fp32[:, cfg.dim:].any()
+    fp32 = fp32[:, :cfg.dim]
     assert np.abs(fp32 - ref).max() < 1e-4
-    q = run_node(d / "encoder.onnx", {"features": feats}, ["token"], tmp_path)["token"]
+    q = run_node(d / "encoder.onnx", {"features": feats}, ["token"], tmp_path)["token"][:, :cfg.dim]
     cos = (q * ref).sum(1) / np.linalg.norm(q, axis=1) / np.linalg.norm(ref, axis=1)
     assert cos.min() > 0.99
+
+
+def test_cooc_head_adds_the_co_occurrence_score(smoke):
+    """scores = transformer score + weight * pop(x)^-alpha * sum_h #users with both h and x (exact at full rank)."""
+    model, ds, d = smoke["model"], smoke["ds"], smoke["dir"]
+    man = json.loads((d / "manifest.json").read_text())
+    alpha, weight = man["cooc"]["alpha"], man["cooc"]["weight"]
+    n = ds.n_items + 1
+    X = np.zeros((len(ds.train), n))
+    for i, s in enumerate(ds.train):
+        X[i, np.unique(s)] = 1
+    X[:, 0] = 0
+    C, pop = X.T @ X, X.sum(0)
+    hs = [c.history for c in ds.val[:16]]
+    hist = right_align(hs, 10)
+    gb = np.zeros((len(hs), model.cfg.n_experts), np.float32)
+    scores, user = ort.InferenceSession(str(d / "model.fp32.onnx")).run(["scores", "user"], {"history": hist, "gate_bias": gb})
+    with torch.no_grad():
+        t = model.token_table().numpy()
+    base = user[:, :model.cfg.dim] @ t.T
+    want = weight * np.stack([C[np.asarray(h)].sum(0) for h in hs]) * np.maximum(pop, 1) ** -alpha
+    got = scores - base
+    assert np.abs(got[:, 1:] - want[:, 1:]).max() < 1e-3 * max(1.0, np.abs(want).max())
