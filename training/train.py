@@ -28,11 +28,11 @@ from .model import ModelConfig, Recommender
 
 DEFAULTS = {  # per dataset, chosen on validation data (docs/benchmarks.md)
     "movielens": dict(epochs=30, batch=128, buckets=4096, dropout=0.3, lr=2e-3, short_frac=0.3, windows=2.0, negatives=0,
-                      cooc_rank=32, cooc_alpha=0.7, cooc_weight=0.25),
+                      cooc_rank=32, cooc_alpha=0.7, cooc_weight=0.25, weight_decay=0.01),
     "lastfm": dict(epochs=30, batch=64, buckets=8192, dropout=0.3, lr=2e-3, short_frac=0.3, windows=2.0, negatives=0,
-                   cooc_rank=32, cooc_alpha=0.7, cooc_weight=2.0),
+                   cooc_rank=32, cooc_alpha=0.7, cooc_weight=2.0, weight_decay=0.01),
     "beauty": dict(epochs=30, batch=256, buckets=0, dropout=0.3, lr=2e-3, short_frac=0.0, windows=1.0, negatives=8192,
-                   cooc_rank=0, cooc_alpha=0.7, cooc_weight=1.0),
+                   cooc_rank=0, cooc_alpha=0.7, cooc_weight=1.0, weight_decay=0.1),
 }
 
 
@@ -65,7 +65,7 @@ def parse_args(argv):
     ap.add_argument("--dropout", type=float)
     ap.add_argument("--id-dropout", type=float, default=0.1)
     ap.add_argument("--lr", type=float)
-    ap.add_argument("--weight-decay", type=float, default=0.01)
+    ap.add_argument("--weight-decay", type=float)
     ap.add_argument("--batch", type=int)
     ap.add_argument("--negatives", type=int, help="sampled softmax with this many shared uniform negatives (0 = full softmax)")
     ap.add_argument("--short-frac", type=float, help="share of windows with a random length of 2..11")
