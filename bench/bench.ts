@@ -653,7 +653,7 @@ function scaleReport(results: ModelResult[], scoring: ScoringResult[], env: Reco
   }
   L.push('');
   if (scoring.length) {
-    L.push('### Scoring a 1,000,000-item table in JavaScript (Node, same code as the page)');
+    L.push('### Scoring a 1,000,000-item table outside the graph (Node, same code as the page: int8 rows through the WebAssembly SIMD kernel, pq rows by ADC in JavaScript)');
     L.push('');
     L.push('`ItemTable.scoreAll(user)` into a preallocated Float32Array + `topK(10)` over 1,000,001 random rows (dim 64), 30 timed calls, `bench/bench.ts` › `scoringMicrobench` (Node ' + env.node + ', same load as above):');
     L.push('');
