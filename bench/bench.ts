@@ -31,7 +31,7 @@ import type { StartupTimings } from '../src/engine/recommender';
 import { topK } from '../src/core/rank';
 import { OrtEngine } from '../src/engine/inference';
 import { ORT_RUNTIME_FILES } from '../src/engine/vite-ort-plugin';
-import { REPO, histories, shippedModels, type ModelUnderTest } from '../e2e/engine/models';
+import { REPO, histories, openHarness, shippedModels, type ModelUnderTest } from '../e2e/engine/models';
 import { bytes, ms, percentile, target } from './lib/bench-stats';
 import { scalingSvg } from './lib/bench-svg';
 import { sentGzipped, startStaticServer } from './lib/static-server';
@@ -175,12 +175,11 @@ async function buildHarness(): Promise<void> {
   });
 }
 
-async function openHarness(ctx: BrowserContext): Promise<Page> {
+async function harnessPage(ctx: BrowserContext): Promise<Page> {
   const page = await ctx.newPage();
   // tsx (esbuild keepNames) wraps named functions in __name(); define it in the page
   await page.addInitScript('window.__name = (f) => f;');
-  await page.goto(HARNESS);
-  await page.waitForFunction(() => document.getElementById('status')?.textContent === 'ready');
+  await openHarness(page, HARNESS);
   return page;
 }
 
@@ -210,7 +209,7 @@ function historyIds(m: ModelUnderTest, n: number): string[] {
 
 // ---------- browser: recommend() latency ----------
 async function browserLatency(ctx: BrowserContext, m: ModelUnderTest, backend: 'wasm' | 'webgpu', ids: string[], worker = true, adapter = false) {
-  const page = await openHarness(ctx);
+  const page = await harnessPage(ctx);
   const iters = backend === 'webgpu' ? GPU_ITER : ITER;
   const res = await page.evaluate(
     async ({ url, backend, ids, lengths, iters, worker, adapter }) => {
@@ -296,7 +295,7 @@ async function firstRecommendation(m: ModelUnderTest, ids: string[]) {
     );
   });
   const measure = async (seed: boolean) => {
-    const page = await openHarness(ctx);
+    const page = await harnessPage(ctx);
     const r = await page.evaluate(
       async ({ url, seed, ids, next }) => {
         // performance.now() counts from the navigation start of this page load

@@ -39,13 +39,18 @@ from training.catalog_bin import MAGIC, decode_catalog, encode_catalog
 K = 256
 
 
-def read_int8_table(model_dir: str | Path, man: dict) -> np.ndarray:
+def read_int8_raw(model_dir: str | Path, man: dict) -> tuple[np.ndarray, np.ndarray]:
+    """The shipped table as stored: int8 [rows, dim] and float32 scales [rows]."""
     it = man["itemTable"]
     assert it["dtype"] == "int8", it["dtype"]
     raw = (Path(model_dir) / it["file"]).read_bytes()
-    rows, dim = it["rows"], it["dim"]
-    q = np.frombuffer(raw, dtype=np.int8, count=rows * dim, offset=it["dataOffset"]).reshape(rows, dim)
-    s = np.frombuffer(raw, dtype="<f4", count=rows, offset=it["scaleOffset"])
+    q = np.frombuffer(raw, dtype=np.int8, count=it["rows"] * it["dim"], offset=it["dataOffset"]).reshape(it["rows"], it["dim"])
+    return q, np.frombuffer(raw, dtype="<f4", count=it["rows"], offset=it["scaleOffset"])
+
+
+def read_int8_table(model_dir: str | Path, man: dict) -> np.ndarray:
+    """The shipped table's tokens (float32, dequantised)."""
+    q, s = read_int8_raw(model_dir, man)
     return q.astype(np.float32) * s[:, None]
 
 
@@ -280,7 +285,7 @@ def pq_blob(codebook: np.ndarray, codes: np.ndarray, scales: np.ndarray | None,
     spec = {"dtype": "pq", "rows": rows, "dim": int(codebook.shape[0] * codebook.shape[2]), "subspaces": int(m),
             "centroids": K, "dataOffset": 0, "codebookOffset": cb_off}
     if scales is not None:
-        scales = scales.astype("<f4").copy()
+        scales = scales.astype("<f4")  # a copy: the exact rows' marks are written into it
         if exact is not None:
             er = np.asarray(exact[0], dtype=np.int64)
             if len(set(er.tolist())) != len(er) or er.min() < 1 or er.max() >= rows:
@@ -301,14 +306,6 @@ def pq_blob(codebook: np.ndarray, codes: np.ndarray, scales: np.ndarray | None,
         parts.append(np.asarray(es, dtype="<f4").tobytes())
         off += 4 * len(es)
     return b"".join(parts), spec
-
-
-def read_int8_raw(model_dir: str | Path, man: dict) -> tuple[np.ndarray, np.ndarray]:
-    """The shipped table as stored: int8 [rows, dim] and float32 scales [rows]."""
-    it = man["itemTable"]
-    raw = (Path(model_dir) / it["file"]).read_bytes()
-    q = np.frombuffer(raw, dtype=np.int8, count=it["rows"] * it["dim"], offset=it["dataOffset"]).reshape(it["rows"], it["dim"])
-    return q, np.frombuffer(raw, dtype="<f4", count=it["rows"], offset=it["scaleOffset"])
 
 
 def popular_rows(popularity: np.ndarray, frac: float) -> np.ndarray:

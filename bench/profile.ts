@@ -23,6 +23,7 @@ import { join, resolve } from 'node:path';
 import type { CDPSession, Page } from 'playwright-core';
 import { chromium } from 'playwright-core';
 import { build } from 'vite';
+import { openHarness } from '../e2e/engine/models';
 import { chromium as launchOptions } from '../playwright.config';
 import { Catalog } from '../src/core/catalog';
 import type { ModelManifest } from '../src/core/manifest-types';
@@ -90,8 +91,7 @@ async function startupProfile(): Promise<void> {
   try {
     const ids = catalogIds().slice(0, 10);
     const visit = async (page: Page, seed: boolean) => {
-      await page.goto(HARNESS);
-      await page.waitForFunction(() => document.getElementById('status')?.textContent === 'ready');
+      await openHarness(page, HARNESS);
       return page.evaluate(
         async ({ url, ids, seed }) => {
           const rec = await window.lr.createRecommender({ model: url, backend: 'wasm', dbName: 'profile-startup' });
@@ -127,8 +127,7 @@ async function callProfile(): Promise<void> {
   const browser = await chromium.launch(launchOptions);
   try {
     const page = await browser.newPage();
-    await page.goto(HARNESS);
-    await page.waitForFunction(() => document.getElementById('status')?.textContent === 'ready');
+    await openHarness(page, HARNESS);
     const ids = catalogIds().slice(0, HISTORY);
     await page.evaluate(
       async ({ url, ids, adapter }) => {

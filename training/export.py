@@ -230,12 +230,10 @@ def build_encoder_graph(model: Recommender, quant: bool) -> onnx.ModelProto:
     mean = g.op("Div", [g.op("ReduceSum", [rows, g.i64(1)], keepdims=0), cnt])
     y = g.op("MatMul", [mean, g.weight(t2n(model.cproj.weight).T, "cproj_w")])
     extra = model.out_dim - cfg.dim
+    y = g.op("Add", [y, g.const(t2n(model.cproj.bias), "cproj_b")], None if extra else "token")
     if extra:
         # the co-occurrence columns of an item no training user has seen are zero
-        y = g.op("Add", [y, g.const(t2n(model.cproj.bias), "cproj_b")])
         g.op("Pad", [y, g.i64(0, 0, 0, extra)], "token")
-    else:
-        g.op("Add", [y, g.const(t2n(model.cproj.bias), "cproj_b")], "token")
     graph = helper.make_graph(
         g.nodes, "localrec_encoder",
         [helper.make_tensor_value_info("features", INT64, ["batch", cfg.max_features])],

@@ -15,9 +15,12 @@ import { rng } from '../../tests/unit/helpers';
 /** Deterministic PRNG (mulberry32), shared with the unit tests. */
 export { rng };
 
-/** Opens the engine harness page (e2e/harness/engine.html) and waits until it is ready. */
-export async function openHarness(page: Page): Promise<void> {
-  await page.goto('/e2e/harness/engine.html');
+/**
+ * Opens the engine harness page (e2e/harness/engine.html; `url` when it is served elsewhere, as by
+ * the bench's own server) and waits until it is ready.
+ */
+export async function openHarness(page: Page, url = '/e2e/harness/engine.html'): Promise<void> {
+  await page.goto(url);
   await page.waitForFunction(() => document.getElementById('status')?.textContent === 'ready');
 }
 

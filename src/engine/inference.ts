@@ -119,7 +119,7 @@ export class OrtEngine implements InferenceEngine {
 
   async init(init: EngineInit): Promise<EngineInitResult> {
     this.initArgs = init;
-      const t0 = now();
+    const t0 = now();
     let target: Backend;
     if (this.runtime === 'node') target = 'node';
     else if (init.backend === 'wasm') target = 'wasm';

@@ -79,7 +79,6 @@ export function isPersonalEngine(e: InferenceEngine): e is PersonalEngine {
   return typeof x.adapterSet === 'function' && typeof x.runPersonal === 'function' && typeof x.adapterLearn === 'function';
 }
 
-
 /** The adapter's working copy and the maths that need the item table. Synchronous. */
 export class AdapterRuntime {
   private table: ItemTable | null = null;
