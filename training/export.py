@@ -84,14 +84,35 @@ class Graph:
         return self.op("Mul", [self.op("Cast", [rows], to=FLOAT), self.op("Unsqueeze", [s, self.i64(-1)])])
 
     def linear(self, x: str, lin: torch.nn.Module, name: str, grep: str | None = None) -> str:
-        y = self.op("MatMul", [x, self.weight(t2n(lin.lin.weight).T, name + "_w")])
-        y = self.op("Add", [y, self.const(t2n(lin.lin.bias), name + "_b")])
-        if getattr(lin, "total_rank", 0) > 0:
-            xa = self.op("MatMul", [x, self.weight(t2n(lin.A), name + "_loraA")])
+        return self.linears(x, [lin], name, grep)[0]
+
+    def linears(self, x: str, lins: list, name: str, grep: str | None = None) -> list[str]:
+        """Several LoraLinear layers on the same input as one MatMul (weights side by side) and, with
+        adapters, one more pair for all their experts (A side by side, B block-diagonal), then Split.
+        Per-output-channel int8 scales are those of the separate layers, so the values are the same."""
+        w = np.concatenate([t2n(m.lin.weight).T for m in lins], axis=1)
+        y = self.op("MatMul", [x, self.weight(w, name + "_w")])
+        y = self.op("Add", [y, self.const(np.concatenate([t2n(m.lin.bias) for m in lins]), name + "_b")])
+        ranks = [getattr(m, "total_rank", 0) for m in lins]
+        if any(ranks):
+            assert all(r == ranks[0] for r in ranks), "fused LoRA layers share one rank"
+            a = np.concatenate([t2n(m.A) for m in lins], axis=1)
+            b = np.zeros((sum(ranks), w.shape[1]), dtype=np.float32)
+            r0 = c0 = 0
+            for m in lins:
+                bm = t2n(m.B)
+                b[r0:r0 + bm.shape[0], c0:c0 + bm.shape[1]] = bm
+                r0, c0 = r0 + bm.shape[0], c0 + bm.shape[1]
+            xa = self.op("MatMul", [x, self.weight(a, name + "_loraA")])
             if grep is not None:
-                xa = self.op("Mul", [xa, grep])
-            y = self.op("Add", [y, self.op("MatMul", [xa, self.weight(t2n(lin.B), name + "_loraB")])])
-        return y
+                xa = self.op("Mul", [xa, grep if len(lins) == 1 else self.op("Concat", [grep] * len(lins), axis=-1)])
+            y = self.op("Add", [y, self.op("MatMul", [xa, self.weight(b, name + "_loraB")])])
+        if len(lins) == 1:
+            return [y]
+        sizes = self.i64(*[m.lin.weight.shape[0] for m in lins])
+        outs = [self.uid("split") for _ in lins]
+        self.nodes.append(helper.make_node("Split", [y, sizes], outs, name=self.uid("n_Split"), axis=-1))
+        return outs
 
     def layernorm(self, x: str, ln: torch.nn.LayerNorm, name: str) -> str:
         return self.op("LayerNormalization", [x, self.const(t2n(ln.weight), name + "_g"), self.const(t2n(ln.bias), name + "_b")],
@@ -177,16 +198,31 @@ def build_model_graph(model: Recommender, quant: bool) -> tuple[onnx.ModelProto,
         shape = g.op("Concat", [g.op("Slice", [g.op("Shape", ["history"]), g.i64(0), g.i64(1)]), g.i64(1)], axis=0)
         g.op("ConstantOfShape", [shape], "gate", value=numpy_helper.from_array(np.array([1.0], dtype=np.float32)))
 
+    # Only the last position's output is used (user, gate), so the last block computes its keys and
+    # values at every position but its query, attention output and feed-forward at the last one only.
+    def last_pos(t: str, axis: int) -> str:
+        return g.op("Slice", [t, g.i64(-1), g.i64(np.iinfo(np.int64).max), g.i64(axis)])
+
     x = tok
+    n_blocks = len(model.blocks)
     for li, blk in enumerate(model.blocks):
         p = f"l{li}"
-        pos = g.op("Gather", [g.const(t2n(blk.pos), p + "_pos"), distc], axis=1)  # [H, L, L]
-        bias = g.op("Add", [pos, mask_add])  # [B, H, L, L]
+        final = li == n_blocks - 1
+        # relative-position bias + mask: [B, H, L, L], or [B, H, 1, L] (the last query) in the last block
+        pos = g.op("Gather", [g.const(t2n(blk.pos), p + "_pos"), last_pos(distc, 0) if final else distc], axis=1)
+        bias = g.op("Add", [pos, last_pos(mask_add, 2) if final else mask_add])
         h = g.layernorm(x, blk.ln1, p + "_ln1")
         shp = g.i64(0, 0, H, dh)
-        q = g.op("Transpose", [g.op("Reshape", [g.linear(h, blk.q, p + "_q", grep), shp])], perm=[0, 2, 1, 3])
-        k = g.op("Transpose", [g.op("Reshape", [g.linear(h, blk.k, p + "_k", grep), shp])], perm=[0, 2, 3, 1])
-        v = g.op("Transpose", [g.op("Reshape", [g.linear(h, blk.v, p + "_v", grep), shp])], perm=[0, 2, 1, 3])
+        if final:
+            kh, vh = g.linears(h, [blk.k, blk.v], p + "_kv", grep)
+            x = last_pos(x, 1)  # [B, 1, d]
+            grep = None if grep is None else last_pos(grep, 1)
+            qh = g.linear(last_pos(h, 1), blk.q, p + "_q", grep)
+        else:
+            qh, kh, vh = g.linears(h, [blk.q, blk.k, blk.v], p + "_qkv", grep)
+        q = g.op("Transpose", [g.op("Reshape", [qh, shp])], perm=[0, 2, 1, 3])
+        k = g.op("Transpose", [g.op("Reshape", [kh, shp])], perm=[0, 2, 3, 1])
+        v = g.op("Transpose", [g.op("Reshape", [vh, shp])], perm=[0, 2, 1, 3])
         att = g.op("Add", [g.op("Mul", [g.op("MatMul", [q, k]), g.f32(1.0 / math.sqrt(dh))]), bias])
         att = g.op("Softmax", [att], axis=-1)
         o = g.op("Reshape", [g.op("Transpose", [g.op("MatMul", [att, v])], perm=[0, 2, 1, 3]), g.i64(0, 0, d)])
