@@ -49,7 +49,11 @@ const MODEL_URL = inPublic ? `/models/${MODEL}/` : `/bench-models/${MODEL}/`;
 if (!existsSync(join(MODEL_DIR, 'manifest.json'))) throw new Error(`no model ${MODEL} in public/models/ or .cache/bench-models/`);
 
 /** Self time per function of a CDP CPU profile, largest first, `per` divides (ms per call). */
-function printSelf(profile: { nodes: { id: number; callFrame: { functionName: string; url: string } }[]; samples?: number[]; timeDeltas?: number[] }, per: number, unit: string): void {
+function printSelf(
+  profile: { nodes: { id: number; callFrame: { functionName: string; url: string; lineNumber: number } }[]; samples?: number[]; timeDeltas?: number[] },
+  per: number,
+  unit: string,
+): void {
   const nodes = new Map(profile.nodes.map((n) => [n.id, n]));
   const self = new Map<string, number>();
   const samples = profile.samples ?? [];
@@ -57,7 +61,9 @@ function printSelf(profile: { nodes: { id: number; callFrame: { functionName: st
   for (let j = 0; j < samples.length; j++) {
     const f = nodes.get(samples[j]!)!.callFrame;
     const file = f.url.split('/').pop() ?? '';
-    const key = `${f.functionName || '(anonymous)'}${file ? `  [${file.replace(/-[A-Za-z0-9_]{8}\.js$/, '.js')}]` : ''}`;
+    // anonymous functions of our own bundle (built unminified) are told apart by their line
+    const name = f.functionName || (file.endsWith('.js') && f.lineNumber >= 0 ? `(anonymous, line ${f.lineNumber + 1})` : '(anonymous)');
+    const key = `${name}${file ? `  [${file.replace(/-[A-Za-z0-9_]{8}\.js$/, '.js')}]` : ''}`;
     self.set(key, (self.get(key) ?? 0) + (deltas[j] ?? 0) / 1000);
   }
   console.log(`self time, ${unit}:`);

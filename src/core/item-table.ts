@@ -253,6 +253,51 @@ export class ItemTable {
   }
 
   /**
+   * For each row of `targets`, the row of `among` whose token is most similar to it (cosine), or -1
+   * when no row of `among` (or the target) has a non-zero token. Ties go to the row later in
+   * `among`. `among` is decoded once for all targets.
+   */
+  nearest(targets: readonly number[], among: readonly number[]): number[] {
+    // only the rows involved are decoded (the table's norms would decode every row of a pq table)
+    const d = this.dim;
+    const m = new Float32Array(among.length * d); // rows of `among`, unit length
+    const live = new Uint8Array(among.length); // 1 where the row has a non-zero token
+    const row = new Float32Array(d);
+    const unit = (): boolean => {
+      let s = 0;
+      for (let x = 0; x < d; x++) s += row[x]! * row[x]!;
+      const n = Math.sqrt(s);
+      if (!(n > 0)) return false;
+      for (let x = 0; x < d; x++) row[x] = row[x]! / n;
+      return true;
+    };
+    among.forEach((j, a) => {
+      this.tokenInto(j, row);
+      if (unit()) {
+        m.set(row, a * d);
+        live[a] = 1;
+      }
+    });
+    return targets.map((t) => {
+      this.tokenInto(t, row);
+      if (!unit()) return -1;
+      let best = -1;
+      let bestDot = -Infinity;
+      for (let a = among.length - 1; a >= 0; a--) {
+        if (!live[a]) continue;
+        let dot = 0;
+        const o = a * d;
+        for (let x = 0; x < d; x++) dot += row[x]! * m[o + x]!;
+        if (dot > bestDot) {
+          bestDot = dot;
+          best = among[a]!;
+        }
+      }
+      return best;
+    });
+  }
+
+  /**
    * The k rows most similar to row `index` by **cosine similarity** of their tokens, best
    * first (ties by lower index). Never returns `index` itself, the pad row 0, rows with a
    * zero token, or rows in `exclude`.

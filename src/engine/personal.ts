@@ -98,12 +98,14 @@ export class AdapterRuntime {
     this.trace = [];
   }
 
-  /** Applies the adapter to a batch-1 run (mutates nothing the caller keeps). */
+  /** Applies the adapter to a batch-1 run; the run's own scores buffer is reused for the personal scores. */
   personalize(out: RunResult): PersonalRunResult {
     const s = this.state;
     const personal = s && this.table ? personalOf(s, out.user.subarray(0, s.dim), out.gate.subarray(0, s.experts)) : null;
     if (!personal) return { ...out, personal: null };
-    const scores = this.table!.scoreAll(personal.user);
+    // the graph's scores are replaced: their buffer (fresh from this run) takes the personal ones
+    const t = this.table!;
+    const scores = t.scoreAll(personal.user, out.scores.length >= t.rows ? out.scores : undefined);
     scores[0] = 0;
     return { ...out, scores, personal };
   }

@@ -151,6 +151,7 @@ export class Recommender {
   private readonly maxEvents: number;
   /** scores of the catalogue when the table (not the graph) scores it; reused across calls */
   private scoreBuf: Float32Array | null = null;
+  private inputMemo: { events: StoredEvent[]; length: number; lastId: number | undefined; size: number; input: ModelInput } | null = null;
   /** adapter settings; null = adapter disabled */
   private readonly adapterOpts: AdapterOptions | null;
   /** the page's copy of the adapter (the worker holds the working copy, IndexedDB the saved one) */
@@ -338,7 +339,7 @@ export class Recommender {
    * items the model knows, only when the history before is not empty and the item extends the
    * distinct-consecutive sequence (a repeat of the last item is no new step).
    */
-  private async learnInput(itemId: string): Promise<{ seq: number[]; target: number } | null> {
+  private async learnInput(itemId: string): Promise<{ seq: readonly number[]; target: number } | null> {
     const target = this.catalog.indexOf(itemId);
     if (target === undefined || target > this.manifest.itemCount) return null;
     const { seq } = this.modelInput(await this.events());
@@ -347,7 +348,7 @@ export class Recommender {
   }
 
   /** The shipped model's u and g for a sequence (from a finished or in-flight run of it when there is one). */
-  private shippedUserGate(seq: number[]): Promise<{ user: Float32Array; gate: Float32Array }> {
+  private shippedUserGate(seq: readonly number[]): Promise<{ user: Float32Array; gate: Float32Array }> {
     const key = seq.join(',');
     const known = this.runs.get(key);
     if (known) return known;
@@ -370,7 +371,7 @@ export class Recommender {
   }
 
   /** Queues one on-device update; failures are reported on `adapter().lastError`, never thrown at track(). */
-  private scheduleLearn(seq: number[], target: number): void {
+  private scheduleLearn(seq: readonly number[], target: number): void {
     const epoch = this.adapterEpoch;
     const run = async (): Promise<void> => {
       if (this.closed || !this.adapterOpts || this.pausedState || epoch !== this.adapterEpoch) return;
@@ -728,7 +729,18 @@ export class Recommender {
    * The model's input for a history: distinct consecutive model-known items, most recent
    * `maxHistory`. Also returns every seen index and the last event of each item (for reasons).
    */
-  private modelInput(events: StoredEvent[]): { seq: number[]; seen: Set<number>; lastType: Map<number, EventType> } {
+  private modelInput(events: StoredEvent[]): ModelInput {
+    // the same history (same cached array, same newest event) over the same catalogue gives the same
+    // input: kept from the previous call (callers only read it)
+    const m = this.inputMemo;
+    const lastId = events[events.length - 1]?.id;
+    if (m && m.events === events && m.length === events.length && m.lastId === lastId && m.size === this.catalog.size) return m.input;
+    const input = this.computeModelInput(events);
+    this.inputMemo = { events, length: events.length, lastId, size: this.catalog.size, input };
+    return input;
+  }
+
+  private computeModelInput(events: StoredEvent[]): ModelInput {
     const seen = new Set<number>();
     const lastType = new Map<number, EventType>();
     const seq: number[] = [];
@@ -902,29 +914,11 @@ export class Recommender {
    * R2ec-style reasons: for each recommended item, the history item whose token is most similar
    * (cosine) to it. The history's tokens and norms are decoded once per answer, not per item.
    */
-  private withReasons(top: { index: number; score: number }[], history: number[], lastType: Map<number, EventType>): RecommendedItem[] {
-    const tokens = history.map((h) => this.table.token(h));
-    const norms = tokens.map(norm);
-    return top.map(({ index, score }) => {
+  private withReasons(top: { index: number; score: number }[], history: number[], lastType: ReadonlyMap<number, EventType>): RecommendedItem[] {
+    const because = history.length ? this.table.nearest(top.map((t) => t.index), history) : [];
+    return top.map(({ index, score }, r) => {
       const item = this.catalog.item(index);
-      const t = this.table.token(index);
-      const tn = norm(t);
-      let best = -1;
-      let bestSim = -Infinity;
-      // most recent first, so ties go to the most recent item
-      for (let h = history.length - 1; h >= 0; h--) {
-        const ht = tokens[h]!;
-        const hn = norms[h]!;
-        if (!(hn > 0 && tn > 0)) continue;
-        let dot = 0;
-        for (let x = 0; x < t.length; x++) dot += t[x]! * ht[x]!;
-        const sim = dot / (hn * tn);
-        if (sim > bestSim) {
-          bestSim = sim;
-          best = history[h]!;
-        }
-      }
-      if (best < 0) best = history[history.length - 1] ?? -1;
+      const best = because[r]! >= 0 ? because[r]! : (history[history.length - 1] ?? -1);
       const out: RecommendedItem = { ...item, score };
       if (best > 0) {
         const verb = VERBS[lastType.get(best) ?? 'view'];
@@ -1011,10 +1005,11 @@ export class Recommender {
   }
 }
 
-function norm(v: Float32Array): number {
-  let s = 0;
-  for (let x = 0; x < v.length; x++) s += v[x]! * v[x]!;
-  return Math.sqrt(s);
+/** The model's view of the stored history: model indices, items seen, each item's last event type. */
+interface ModelInput {
+  readonly seq: readonly number[];
+  readonly seen: ReadonlySet<number>;
+  readonly lastType: ReadonlyMap<number, EventType>;
 }
 
 function validateNewItems(items: CatalogItem[]): void {

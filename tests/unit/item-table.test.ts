@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ItemTable } from '../../src/core/item-table';
@@ -107,6 +107,42 @@ describe('ItemTable', () => {
     expect(t.similar(0, 3)).toEqual([]);
   });
 
+
+  it('nearest() picks, per target, the most similar row among the given ones (ties to the later one)', () => {
+    const t = ItemTable.fromBytes(built.bytes, spec);
+    const cos = (u: Float32Array, v: Float32Array) =>
+      u.reduce((a, x, k) => a + x * v[k]!, 0) / Math.hypot(...u) / Math.hypot(...v);
+    const among = [4, 9, 0, 17, 23, 2];
+    const targets = [1, 5, 9, 29, 0];
+    const ref = targets.map((x) => {
+      if (x === 0) return -1; // a zero token has no direction
+      let best = -1;
+      let bestSim = -Infinity;
+      for (let a = among.length - 1; a >= 0; a--) {
+        const j = among[a]!;
+        if (j === 0) continue;
+        const s = cos(t.token(x), t.token(j));
+        if (s > bestSim) [best, bestSim] = [j, s];
+      }
+      return best;
+    });
+    expect(t.nearest(targets, among)).toEqual(ref);
+    expect(ref[2]).toBe(9); // itself, when among
+    // two added rows with the same token tie: the later one wins
+    const [a1, a2] = t.append([t.token(17), t.token(17)]);
+    expect(t.nearest([17], [a1!, a2!])).toEqual([a2]);
+    expect(t.nearest([17], [a2!, a1!])).toEqual([a1]);
+    expect(t.nearest([3], [0])).toEqual([-1]);
+    expect(t.nearest([], among)).toEqual([]);
+    // only the rows involved are decoded, never the whole table's norms (a 1M-row pq table would
+    // decode every row on each answer)
+    const fresh = ItemTable.fromBytes(built.bytes, spec);
+    const decode = vi.spyOn(fresh, 'tokenInto');
+    const allNorms = vi.spyOn(fresh as unknown as { getNorms(): Float32Array }, 'getNorms');
+    expect(fresh.nearest(targets, among)).toEqual(ref);
+    expect(decode).toHaveBeenCalledTimes(targets.length + among.length);
+    expect(allNorms).not.toHaveBeenCalled();
+  });
   it('refuses a truncated file or a bad spec', () => {
     expect(() => ItemTable.fromBytes(built.bytes.subarray(0, built.bytes.length - 1), spec)).toThrow(ModelFormatError);
     expect(() => ItemTable.fromBytes(built.bytes, { ...spec, scaleOffset: spec.scaleOffset + 2 })).toThrow(ModelFormatError);
