@@ -26,6 +26,7 @@ test('a returning visitor is answered from the stored model output while the ses
       for (const id of views) await rec.track({ type: 'view', itemId: id });
       const a = await rec.recommend({ k: 10 });
       const resumed = rec.testing.startup()!.resumed;
+      await rec.testing.storedOutputWritten(); // before the page goes (a navigation aborts the write)
       rec.close();
       return { ids: a.items.map((x) => x.id), source: a.source, resumed };
     },

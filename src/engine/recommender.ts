@@ -173,6 +173,8 @@ export class Recommender {
   startup: StartupTimings | null = null;
   /** the stored model output of the current model version (read at start, then what was last written) */
   private lastRun: StoredRun | null = null;
+  /** the write of the last stored model output (settles, never rejects) */
+  private keeping: Promise<void> = Promise.resolve();
   private readonly resume: boolean;
 
   /** @internal use createRecommender */
@@ -842,7 +844,7 @@ export class Recommender {
       backend: out.backend,
     };
     this.lastRun = run;
-    void this.store.setMeta(LAST_RUN, run).catch(() => {
+    this.keeping = this.store.setMeta(LAST_RUN, run).catch(() => {
       if (this.lastRun === run) this.lastRun = null;
     });
   }
@@ -955,6 +957,11 @@ export class Recommender {
      * totalMs = until createRecommender resolved (before readyMs when `resumed`).
      */
     startup: (): StartupTimings | null => (this.startup ? { ...this.startup } : null),
+    /**
+     * Settles once the model output kept by the last recommend() is written (or failed to be): a
+     * page that closes right after answering may otherwise leave before the write commits.
+     */
+    storedOutputWritten: (): Promise<void> => this.keeping,
     /** Make the next WebGPU run fail ('throw') or destroy the device; the engine must answer on WASM. */
     simulateGpuFailure: (mode: 'throw' | 'destroy-device' = 'throw'): Promise<string> => this.engine.simulateGpuFailure(mode),
     /**
