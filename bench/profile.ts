@@ -16,6 +16,12 @@
  * model's output is stored), then a second load is profiled from navigation to its first
  * recommendation, and the functions with the most self time are printed in ms. Models not in
  * public/models/ are looked up in .cache/bench-models/ (made by `npm run bench`).
+ *
+ *   npm run bench:profile -- --worker-vs-page [--model beauty] [--history 50] [--calls 300]
+ *
+ * no profiler: what the Worker costs. Two recommenders on the same page and history, one with
+ * the Worker and one without, asked in turn (so both see the same machine load), and the engine's
+ * raw run through the Worker; prints the three medians in ms.
  */
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -41,6 +47,7 @@ const CALLS = Number(opt('calls', '300'));
 const TOP = Number(opt('top', '25'));
 const ADAPTER = !argv.includes('--no-adapter');
 const STARTUP = argv.includes('--startup');
+const WORKER_VS_PAGE = argv.includes('--worker-vs-page');
 const DIST = join(REPO, '.cache/profile-dist');
 const GEN_DIR = join(REPO, '.cache/bench-models');
 const inPublic = existsSync(join(REPO, 'public/models', MODEL, 'manifest.json'));
@@ -168,8 +175,53 @@ async function callProfile(): Promise<void> {
   }
 }
 
+async function workerVsPage(): Promise<void> {
+  const browser = await chromium.launch(launchOptions);
+  try {
+    const page = await browser.newPage();
+    await openHarness(page, HARNESS);
+    const ids = catalogIds().slice(0, HISTORY);
+    const res = await page.evaluate(
+      async ({ url, ids, calls }) => {
+        const recs = [];
+        for (const [worker, dbName] of [[true, 'wvp-worker'], [false, 'wvp-page']] as const) {
+          const rec = await window.lr.createRecommender({ model: url, backend: 'wasm', worker, dbName });
+          await rec.erase();
+          for (const id of ids) await rec.track({ type: 'view', itemId: id });
+          await rec.ready();
+          for (let i = 0; i < 20; i++) await rec.recommend({ k: 10 }); // warm-up
+          recs.push(rec);
+        }
+        const seq = Array.from({ length: ids.length }, (_, i) => i + 1); // model indices: the run's shape, not its answer
+        const times: number[][] = [[], [], []];
+        for (let i = 0; i < calls; i++) {
+          for (let j = 0; j < 3; j++) {
+            const s = performance.now();
+            if (j < 2) await recs[j]!.recommend({ k: 10 });
+            else await recs[0]!.testing.rankHistories([seq], 10);
+            times[j]!.push(performance.now() - s);
+          }
+        }
+        for (const r of recs) {
+          await r.erase();
+          r.close();
+        }
+        return times.map((t) => t.sort((a, b) => a - b)[Math.floor(calls / 2)]!);
+      },
+      { url: MODEL_URL, ids, calls: CALLS },
+    );
+    console.log(
+      `${MODEL}, history ${HISTORY}, WASM, ${CALLS} calls each, in turn: recommend() p50 with the Worker ${res[0]!.toFixed(2)} ms, ` +
+        `without ${res[1]!.toFixed(2)} ms; the engine's raw run through the Worker ${res[2]!.toFixed(2)} ms`,
+    );
+  } finally {
+    await browser.close();
+  }
+}
+
 try {
   if (STARTUP) await startupProfile();
+  else if (WORKER_VS_PAGE) await workerVsPage();
   else await callProfile();
 } finally {
   await server.close();
