@@ -136,12 +136,20 @@ async function startupProfile(): Promise<void> {
   }
 }
 
-async function callProfile(): Promise<void> {
+/** A fresh browser on the harness page, and the first HISTORY ids of the model's catalogue. */
+async function onHarness(body: (page: Page, ids: string[]) => Promise<void>): Promise<void> {
   const browser = await chromium.launch(launchOptions);
   try {
     const page = await browser.newPage();
     await openHarness(page, HARNESS);
-    const ids = catalogIds().slice(0, HISTORY);
+    await body(page, catalogIds().slice(0, HISTORY));
+  } finally {
+    await browser.close();
+  }
+}
+
+async function callProfile(): Promise<void> {
+  await onHarness(async (page, ids) => {
     await page.evaluate(
       async ({ url, ids, adapter }) => {
         const rec = await window.lr.createRecommender({ model: url, backend: 'wasm', worker: false, dbName: 'profile', adapter });
@@ -170,17 +178,11 @@ async function callProfile(): Promise<void> {
     const { profile } = await cdp.send('Profiler.stop');
     console.log(`${MODEL}, history ${HISTORY}, adapter ${ADAPTER ? 'on' : 'off'}, in-page WASM: recommend() p50 ${p50.toFixed(2)} ms (profiler attached), ${CALLS} calls`);
     printSelf(profile, CALLS, 'ms per call');
-  } finally {
-    await browser.close();
-  }
+  });
 }
 
 async function workerVsPage(): Promise<void> {
-  const browser = await chromium.launch(launchOptions);
-  try {
-    const page = await browser.newPage();
-    await openHarness(page, HARNESS);
-    const ids = catalogIds().slice(0, HISTORY);
+  await onHarness(async (page, ids) => {
     const res = await page.evaluate(
       async ({ url, ids, calls }) => {
         const recs = [];
@@ -214,9 +216,7 @@ async function workerVsPage(): Promise<void> {
       `${MODEL}, history ${HISTORY}, WASM, ${CALLS} calls each, in turn: recommend() p50 with the Worker ${res[0]!.toFixed(2)} ms, ` +
         `without ${res[1]!.toFixed(2)} ms; the engine's raw run through the Worker ${res[2]!.toFixed(2)} ms`,
     );
-  } finally {
-    await browser.close();
-  }
+  });
 }
 
 try {
