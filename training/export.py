@@ -97,12 +97,7 @@ class Graph:
         if any(ranks):
             assert all(r == ranks[0] for r in ranks), "fused LoRA layers share one rank"
             a = np.concatenate([t2n(m.A) for m in lins], axis=1)
-            b = np.zeros((sum(ranks), w.shape[1]), dtype=np.float32)
-            r0 = c0 = 0
-            for m in lins:
-                bm = t2n(m.B)
-                b[r0:r0 + bm.shape[0], c0:c0 + bm.shape[1]] = bm
-                r0, c0 = r0 + bm.shape[0], c0 + bm.shape[1]
+            b = t2n(torch.block_diag(*[m.B for m in lins]))
             xa = self.op("MatMul", [x, self.weight(a, name + "_loraA")])
             if grep is not None:
                 xa = self.op("Mul", [xa, grep if len(lins) == 1 else self.op("Concat", [grep] * len(lins), axis=-1)])
