@@ -401,7 +401,9 @@ def pq_graph(model_path: Path, spec: dict, items_file: str) -> onnx.ModelProto:
     live.reverse()
     # topological order: the PQ nodes first (they only read inputs/initializers), then the rest as before
     old_inits = [i for i in g.initializer if i.name in needed and i.name not in ("item_table_q", "item_table_scale")]
-    graph = helper.make_graph(live, g.name, list(g.input), outputs, old_inits + [i for i in inits if i.name in needed])
+    # no scores output, so no `with_scores` input either (docs/model-format.md)
+    inputs = [i for i in g.input if i.name != "with_scores"]
+    graph = helper.make_graph(live, g.name, inputs, outputs, old_inits + [i for i in inits if i.name in needed])
     out = helper.make_model(graph, opset_imports=list(m.opset_import), producer_name="localrec-bench-compress")
     out.ir_version = m.ir_version
     return out
@@ -444,6 +446,7 @@ def write_model(src: Path, out: Path, man: dict, codebook, codes, scales, catalo
         "modelVersion": entries["model"]["sha256"][:16],
         "createdBy": created_by,
         "itemCount": n,
+        "inputs": {k: v for k, v in man["inputs"].items() if k != "withScores"},
         "outputs": {k: v for k, v in man["outputs"].items() if k != "scores"},
         "itemTable": {"file": items_file, **spec},
         "content": content,
@@ -582,7 +585,10 @@ def quality(model_dir: str, data: str, users: int, schemes: list[str], seed: int
             x = np.zeros((len(hb), L), np.int64)
             for i, h in enumerate(hb):
                 x[i, L - len(h):] = h
-            us.append(sess.run([man["outputs"]["user"]["name"]], {"history": x, "gate_bias": np.zeros((len(hb), man["experts"]), np.float32)})[0])
+            feeds = {"history": x, "gate_bias": np.zeros((len(hb), man["experts"]), np.float32)}
+            if any(i.name == "with_scores" for i in sess.get_inputs()):
+                feeds["with_scores"] = np.array(False)  # the user vectors only
+            us.append(sess.run([man["outputs"]["user"]["name"]], feeds)[0])
         return np.concatenate(us)
 
     U0 = user_vectors(src / man["files"]["model"]["path"])

@@ -63,8 +63,8 @@ class WorkerWithFallback implements PersonalEngine {
     if (!this.inner) throw new BackendError('the engine is not initialised');
     return this.inner;
   }
-  run(history: BigInt64Array, batch: number, length: number): Promise<RunResult> {
-    return this.engine.run(history, batch, length);
+  run(history: BigInt64Array, batch: number, length: number, withScores?: boolean): Promise<RunResult> {
+    return this.engine.run(history, batch, length, withScores);
   }
   encode(features: BigInt64Array, batch: number): Promise<Float32Array> {
     return this.engine.encode(features, batch);

@@ -21,6 +21,11 @@ from .data import Dataset, ValCase, load_dataset, right_align
 BATCH = 256
 
 
+def model_feeds(hist: np.ndarray, gate_bias: np.ndarray, with_scores: bool = True) -> dict:
+    """The inputs of model.onnx (docs/model-format.md): `with_scores` false skips the catalogue scores."""
+    return {"history": hist, "gate_bias": gate_bias, "with_scores": np.array(with_scores)}
+
+
 def ort_scorer(model_path: Path, experts: int):
     import onnxruntime as ort
 
@@ -29,7 +34,7 @@ def ort_scorer(model_path: Path, experts: int):
     sess = ort.InferenceSession(str(model_path), so, providers=["CPUExecutionProvider"])
 
     def score(hist: np.ndarray) -> np.ndarray:
-        return sess.run(["scores"], {"history": hist, "gate_bias": np.zeros((hist.shape[0], experts), np.float32)})[0]
+        return sess.run(["scores"], model_feeds(hist, np.zeros((hist.shape[0], experts), np.float32)))[0]
 
     return score
 

@@ -4,7 +4,7 @@ The graphs are built directly with onnx.helper (no torch.onnx tracing), which gi
 over what the contract fixes: input/output names, the item table stored once as int8 external data
 in `items.bin` (table at offset 0, float32 per-row scales at a 4-aligned offset), history tokens
 dequantised only for the gathered rows, the scores as one Gemm(transB=1) over that table (no
-transposed copy), and per-channel int8 DequantizeLinear weights for every linear layer.
+transposed copy; skipped when the `with_scores` input is false), and per-channel int8 DequantizeLinear weights for every linear layer.
 The same builder writes the fp32 graph (`model.fp32.onnx`, for parity tests).
 """
 from __future__ import annotations
@@ -231,14 +231,23 @@ def build_model_graph(model: Recommender, quant: bool) -> tuple[onnx.ModelProto,
     else:
         g.op("Concat", [g.op("Gather", [x, last], axis=1), cooc_user], "user", axis=1)
     score_table = tab if not quant else g.op("DequantizeLinear", [tab, tab_s], axis=0)
-    g.op("Gemm", ["user", score_table], "scores", transB=1)
-
+    # `with_scores` false skips the catalogue Gemm (scores [batch, 0]): a caller that scores the
+    # catalogue itself from `user` (the page, with its int8 kernel) does not pay for it twice.
     n1 = cfg.n_items + 1
+    then_g = helper.make_graph([helper.make_node("Gemm", ["user", score_table], ["scores_all"], transB=1)], "with_scores",
+                               [], [helper.make_tensor_value_info("scores_all", FLOAT, ["batch", n1])])
+    empty_shape = g.op("Concat", [g.op("Shape", ["user"], end=1), g.i64(0)], axis=0)
+    else_g = helper.make_graph([helper.make_node("ConstantOfShape", [empty_shape], ["scores_none"],
+                                                 value=numpy_helper.from_array(np.zeros(1, np.float32)))],
+                               "without_scores", [], [helper.make_tensor_value_info("scores_none", FLOAT, ["batch", 0])])
+    g.nodes.append(helper.make_node("If", ["with_scores"], ["scores"], name=g.uid("n_If"), then_branch=then_g, else_branch=else_g))
+
     graph = helper.make_graph(
         g.nodes, "localrec",
         [helper.make_tensor_value_info("history", INT64, ["batch", "length"]),
-         helper.make_tensor_value_info("gate_bias", FLOAT, ["batch", K])],
-        [helper.make_tensor_value_info("scores", FLOAT, ["batch", n1]),
+         helper.make_tensor_value_info("gate_bias", FLOAT, ["batch", K]),
+         helper.make_tensor_value_info("with_scores", TensorProto.BOOL, [])],
+        [helper.make_tensor_value_info("scores", FLOAT, ["batch", "scored"]),
          helper.make_tensor_value_info("user", FLOAT, ["batch", D]),
          helper.make_tensor_value_info("gate", FLOAT, ["batch", K])],
         g.inits)
@@ -319,7 +328,8 @@ def export_all(model: Recommender, ds, out: Path, created_by: str, evaluate_fn=N
         "maxHistory": cfg.max_len,
         "dim": model.out_dim, "layers": cfg.layers, "heads": cfg.heads, "experts": K, "expertRank": cfg.expert_rank,
         "inputs": {"history": {"name": "history", "dtype": "int64", "shape": ["batch", "length"]},
-                   "gateBias": {"name": "gate_bias", "dtype": "float32", "shape": ["batch", K]}},
+                   "gateBias": {"name": "gate_bias", "dtype": "float32", "shape": ["batch", K]},
+                   "withScores": {"name": "with_scores", "dtype": "bool", "shape": []}},
         "outputs": {"scores": {"name": "scores", "dtype": "float32", "shape": ["batch", n1]},
                     "user": {"name": "user", "dtype": "float32", "shape": ["batch", model.out_dim]},
                     "gate": {"name": "gate", "dtype": "float32", "shape": ["batch", K]}},

@@ -9,6 +9,7 @@ import * as ort from 'onnxruntime-node';
 import { applyAdapter, createAdapter, learn, type AdapterOptions, type AdapterState, type TokenSource } from '../../src/core/adapter';
 import { historyTensorData } from '../../src/core/history';
 import type { LoadedModel } from './evaluate';
+import { modelFeeds } from './feeds';
 
 /** The model's user representation and gate for each (non-empty) history, flat [n, dim] / [n, K]. */
 async function userVectors(m: LoadedModel, histories: number[][], batch = 512): Promise<{ user: Float32Array; gate: Float32Array }> {
@@ -20,11 +21,7 @@ async function userVectors(m: LoadedModel, histories: number[][], batch = 512): 
   for (let s = 0; s < histories.length; s += batch) {
     const part = histories.slice(s, s + batch);
     const { data, dims } = historyTensorData(part, m.manifest.maxHistory);
-    const feeds: Record<string, ort.Tensor> = {
-      [m.manifest.inputs.history.name]: new ort.Tensor('int64', data, dims),
-      [m.manifest.inputs.gateBias.name]: new ort.Tensor('float32', new Float32Array(dims[0] * experts), [dims[0], experts]),
-    };
-    const out = await m.session.run(feeds, [uName, gName]);
+    const out = await m.session.run(modelFeeds(m.manifest, data, dims, false), [uName, gName]);
     const u = out[uName], g = out[gName];
     if (!u || !g || u.dims[0] !== part.length || u.dims[1] !== dim || g.dims[1] !== experts) {
       throw new Error(`model outputs ${uName}/${gName} have shapes [${u?.dims.join(', ')}]/[${g?.dims.join(', ')}], expected [${part.length}, ${dim}]/[${part.length}, ${experts}]`);

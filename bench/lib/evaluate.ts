@@ -36,6 +36,7 @@ import type { ModelManifest } from '../../src/core/manifest-types';
 import { hitAt, ndcgAt, rankOf, topK } from '../../src/core/rank';
 import type { AdapterOptions } from '../../src/core/adapter';
 import { prefixVectors, Replay } from './adapt';
+import { modelFeeds } from './feeds';
 import { mapRow, parseRow, type MalformedLine, type MappedRow } from './dataset';
 
 export interface EvalOptions {
@@ -143,10 +144,7 @@ export function itemTable(m: LoadedModel): ItemTable {
 /** Scores a batch of (non-empty) histories; returns the flat [batch, itemCount + 1] scores. */
 export async function scoreBatch(m: LoadedModel, histories: number[][]): Promise<Float32Array> {
   const { data, dims } = historyTensorData(histories, m.manifest.maxHistory);
-  const feeds: Record<string, ort.Tensor> = {
-    [m.manifest.inputs.history.name]: new ort.Tensor('int64', data, dims),
-    [m.manifest.inputs.gateBias.name]: new ort.Tensor('float32', new Float32Array(dims[0] * m.manifest.experts), [dims[0], m.manifest.experts]),
-  };
+  const feeds = modelFeeds(m.manifest, data, dims, m.manifest.outputs.scores !== undefined);
   const width0 = m.manifest.itemCount + 1;
   if (!m.manifest.outputs.scores) {
     // no scores output (pq item table): score the catalogue from `user` with the table (ADC), as the engine does

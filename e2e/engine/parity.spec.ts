@@ -42,6 +42,35 @@ for (const model of [tinyModel(), ...shippedModels()]) {
     expect(ag.overlap, 'webgpu top-10 overlap').toBeGreaterThanOrEqual(0.95);
     test.info().annotations.push({ type: 'parity', description: `${model.name}: wasm ${JSON.stringify(aw)}, webgpu ${JSON.stringify(ag)}` });
 
+    // recommend() on both backends: runs without the graph's catalogue scores where the model can
+    // skip them (with_scores false; the Worker scores the int8 table from `user`), with the
+    // visitor's adapter learning from the views: the same answers on both
+    const answers = await page.evaluate(
+      async ({ hs, ids, k }) => {
+        const out = { wasm: [] as string[][], webgpu: [] as string[][] };
+        const backends: string[] = [];
+        for (const b of ['wasm', 'webgpu'] as const) {
+          const rec = window.recs[b]!;
+          for (const h of hs) {
+            await rec.erase();
+            for (const i of h) await rec.track({ type: 'view', itemId: ids[i - 1]! });
+            const r = await rec.recommend({ k });
+            out[b].push(r.items.map((x) => x.id));
+            backends.push(`${b}:${r.backend}:${r.source}`);
+          }
+        }
+        return { ...out, backends };
+      },
+      { hs: hs.slice(0, 5), ids: model.catalog.ids, k: K },
+    );
+    const index = new Map(model.catalog.ids.map((id, i) => [id, i + 1]));
+    const asIndices = (rows: string[][]) => rows.map((r) => r.map((id) => index.get(id)!));
+    const ar = agreement(asIndices(answers.webgpu), asIndices(answers.wasm));
+    expect(answers.wasm.every((r) => r.length === K)).toBe(true);
+    expect(new Set(answers.backends)).toEqual(new Set(['wasm:wasm:model', 'webgpu:webgpu:model']));
+    expect(ar.top1, 'recommend(): webgpu vs wasm top-1').toBe(1);
+    expect(ar.overlap, 'recommend(): webgpu vs wasm top-10 overlap').toBeGreaterThanOrEqual(0.9);
+
     // the GPU device is destroyed: the next call is answered on WASM, same ranking
     const after = await page.evaluate(
       async ({ hs, k }) => {

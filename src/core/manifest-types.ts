@@ -2,7 +2,7 @@
 
 export interface TensorSpec {
   name: string;
-  dtype: 'int64' | 'float32' | 'int8';
+  dtype: 'int64' | 'float32' | 'int8' | 'bool';
   shape: (number | string)[];
 }
 
@@ -35,7 +35,11 @@ export interface ModelManifest {
   heads: number;
   experts: number;
   expertRank: number;
-  inputs: { history: TensorSpec; gateBias: TensorSpec };
+  /**
+   * `withScores` (bool scalar, optional): false skips the graph's catalogue scores (`scores` then
+   * has shape [batch, 0]); the engine passes false when it scores the catalogue from `user` itself.
+   */
+  inputs: { history: TensorSpec; gateBias: TensorSpec; withScores?: TensorSpec };
   /** `scores` is absent when the graph leaves catalogue scoring to the engine (pq tables) */
   outputs: { scores?: TensorSpec; user: TensorSpec; gate: TensorSpec };
   /**

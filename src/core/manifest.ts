@@ -133,6 +133,8 @@ export function parseManifest(json: unknown): ModelManifest {
   const inputs = obj(m['inputs'], 'inputs');
   const history = tensorSpec(inputs['history'], 'inputs.history', ['int64']);
   const gateBias = tensorSpec(inputs['gateBias'], 'inputs.gateBias', ['float32']);
+  const withScores = inputs['withScores'] === undefined ? undefined : tensorSpec(inputs['withScores'], 'inputs.withScores', ['bool']);
+  if (withScores && withScores.shape.length !== 0) fail('inputs.withScores.shape', `must be [] (a scalar), got ${JSON.stringify(withScores.shape)}`);
   const outputs = obj(m['outputs'], 'outputs');
   // scores may be absent only for a pq table (the engine scores the catalogue itself)
   const it0 = isObj(m['itemTable']) ? m['itemTable'] : {};
@@ -147,6 +149,7 @@ export function parseManifest(json: unknown): ModelManifest {
   lastDim(user, 'outputs.user', dim);
   lastDim(gate, 'outputs.gate', experts);
   lastDim(gateBias, 'inputs.gateBias', experts);
+  if (withScores && !scores) fail('inputs.withScores', 'a model without a scores output has no withScores input');
 
   const it = obj(m['itemTable'], 'itemTable');
   const dtype = str(it, 'dtype', 'itemTable');
@@ -234,7 +237,7 @@ export function parseManifest(json: unknown): ModelManifest {
     heads,
     experts,
     expertRank,
-    inputs: { history, gateBias },
+    inputs: withScores ? { history, gateBias, withScores } : { history, gateBias },
     outputs: scores ? { scores, user, gate } : { user, gate },
     itemTable,
     content,

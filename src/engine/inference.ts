@@ -55,8 +55,12 @@ export interface EngineInitResult {
 
 export interface InferenceEngine {
   init(init: EngineInit): Promise<EngineInitResult>;
-  /** history: right-aligned int64 [batch, length] */
-  run(history: BigInt64Array, batch: number, length: number): Promise<RunResult>;
+  /**
+   * history: right-aligned int64 [batch, length]. `withScores` false (default true) skips the
+   * graph's catalogue scores where the model allows it (manifest `inputs.withScores`): `scores`
+   * is then empty, as for a model without a scores output, and `user` is scored by the caller.
+   */
+  run(history: BigInt64Array, batch: number, length: number, withScores?: boolean): Promise<RunResult>;
   /** features: int64 [batch, maxFeatures] → tokens float32 [batch, dim] */
   encode(features: BigInt64Array, batch: number): Promise<Float32Array>;
   /**
@@ -193,7 +197,7 @@ export class OrtEngine implements InferenceEngine {
   }
 
   private checkIo(session: Ort.InferenceSession, m: ModelManifest): void {
-    for (const n of [m.inputs.history.name, m.inputs.gateBias.name]) {
+    for (const n of [m.inputs.history.name, m.inputs.gateBias.name, ...(m.inputs.withScores ? [m.inputs.withScores.name] : [])]) {
       if (!session.inputNames.includes(n)) throw new ModelFormatError(`model.onnx has no input ${JSON.stringify(n)}`);
     }
     const outs = [m.outputs.user.name, m.outputs.gate.name];
@@ -249,18 +253,18 @@ export class OrtEngine implements InferenceEngine {
     return p;
   }
 
-  run(history: BigInt64Array, batch: number, length: number): Promise<RunResult> {
+  run(history: BigInt64Array, batch: number, length: number, withScores = true): Promise<RunResult> {
     return this.serial(async () => {
       const m = this.initArgs?.manifest;
       if (!this.session || !m) throw new BackendError('the engine is not initialised');
       try {
-        return await this.runOnce(history, batch, length);
+        return await this.runOnce(history, batch, length, withScores);
       } catch (e) {
         if (this.current !== 'webgpu') throw new BackendError(`inference failed: ${errMsg(e)}`, { cause: e });
         // WebGPU failed (device lost, run error): recreate on WASM and answer anyway.
         await this.fallBackToWasm();
         try {
-          return await this.runOnce(history, batch, length);
+          return await this.runOnce(history, batch, length, withScores);
         } catch (e2) {
           throw new BackendError(`inference failed on WebGPU and on the WASM fallback: ${errMsg(e2)}`, { cause: e2 });
         }
@@ -280,7 +284,7 @@ export class OrtEngine implements InferenceEngine {
     this.current = 'wasm';
   }
 
-  private async runOnce(history: BigInt64Array, batch: number, length: number): Promise<RunResult> {
+  private async runOnce(history: BigInt64Array, batch: number, length: number, withScores: boolean): Promise<RunResult> {
     const m = this.initArgs!.manifest;
     if (this.current === 'webgpu' && (this.failNext || this.deviceLost)) {
       this.failNext = false;
@@ -291,6 +295,7 @@ export class OrtEngine implements InferenceEngine {
       [m.inputs.history.name]: new ort.Tensor('int64', history, [batch, length]),
       [m.inputs.gateBias.name]: new ort.Tensor('float32', new Float32Array(batch * m.experts), [batch, m.experts]),
     };
+    if (m.inputs.withScores) feeds[m.inputs.withScores.name] = new ort.Tensor('bool', [withScores], []);
     const out = await this.session!.run(feeds);
     const get = (name: string): Float32Array => {
       const t = out[name];
@@ -298,7 +303,7 @@ export class OrtEngine implements InferenceEngine {
       return t.data;
     };
     const res: RunResult = {
-      // no scores output (pq table): the page scores the catalogue from `user`
+      // no scores output (pq table), or skipped (withScores false): scored from `user` by the caller
       scores: m.outputs.scores ? get(m.outputs.scores.name) : new Float32Array(0),
       user: get(m.outputs.user.name),
       gate: get(m.outputs.gate.name),

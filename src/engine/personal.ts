@@ -28,7 +28,7 @@ export interface PersonalRunResult extends RunResult {
   /**
    * The personal user representation and gate, when the adapter has learned anything; `scores`
    * are then dot(u', token) over the model's items (items.bin rows). null: `scores` are the
-   * graph's own (the shipped model's answer).
+   * shipped model's answer, dot(u, token) (the graph's own where the model cannot skip them).
    */
   personal: { user: Float32Array; gate: Float32Array } | null;
 }
@@ -82,6 +82,8 @@ export function isPersonalEngine(e: InferenceEngine): e is PersonalEngine {
 /** The adapter's working copy and the maths that need the item table. Synchronous. */
 export class AdapterRuntime {
   private table: ItemTable | null = null;
+  /** the model can skip its catalogue scores (manifest inputs.withScores) and there is a table to score with */
+  private scoresHere = false;
   private state: AdapterState | null = null;
   private options: AdapterOptions | undefined;
   private timings: number[] = [];
@@ -90,6 +92,16 @@ export class AdapterRuntime {
   /** Builds the item table from the verified items.bin bytes (base rows only: added items are never targets). */
   init(init: EngineInit): void {
     this.table = init.items ? ItemTable.fromBytes(init.items, init.manifest.itemTable) : null;
+    this.scoresHere = this.table !== null && init.manifest.inputs.withScores !== undefined && init.manifest.itemTable.dtype === 'int8';
+  }
+
+  /**
+   * Whether a batch-1 run should ask the graph for its catalogue scores: not when this runtime
+   * scores the catalogue itself (the table's int8 kernel, the same dot products), so that they are
+   * not computed twice (the adapter rescores with u' anyway).
+   */
+  get wantsGraphScores(): boolean {
+    return !this.scoresHere;
   }
 
   set(state: AdapterState | null, options?: AdapterOptions): void {
@@ -98,11 +110,20 @@ export class AdapterRuntime {
     this.trace = [];
   }
 
-  /** Applies the adapter to a batch-1 run; the run's own scores buffer is reused for the personal scores. */
+  /**
+   * Applies the adapter to a batch-1 run; the run's own scores buffer is reused for the personal
+   * scores. A run without graph scores (see {@link wantsGraphScores}) is scored here from `user`.
+   */
   personalize(out: RunResult): PersonalRunResult {
     const s = this.state;
     const personal = s && this.table ? personalOf(s, out.user.subarray(0, s.dim), out.gate.subarray(0, s.experts)) : null;
-    if (!personal) return { ...out, personal: null };
+    if (!personal) {
+      if (!this.scoresHere || out.scores.length > 0) return { ...out, personal: null };
+      const t = this.table!;
+      const scores = t.scoreAll(out.user.subarray(0, t.dim));
+      scores[0] = 0;
+      return { ...out, scores, personal: null };
+    }
     // the graph's scores are replaced: their buffer (fresh from this run) takes the personal ones
     const t = this.table!;
     const scores = t.scoreAll(personal.user, out.scores.length >= t.rows ? out.scores : undefined);
@@ -146,12 +167,12 @@ export class LocalEngine implements PersonalEngine {
     return this.inner.init(init);
   }
 
-  run(history: BigInt64Array, batch: number, length: number): Promise<RunResult> {
-    return this.inner.run(history, batch, length);
+  run(history: BigInt64Array, batch: number, length: number, withScores?: boolean): Promise<RunResult> {
+    return this.inner.run(history, batch, length, withScores);
   }
 
   async runPersonal(history: BigInt64Array, length: number): Promise<PersonalRunResult> {
-    return this.adapter.personalize(await this.inner.run(history, 1, length));
+    return this.adapter.personalize(await this.inner.run(history, 1, length, this.adapter.wantsGraphScores));
   }
 
   async adapterSet(state: AdapterState | null, options?: AdapterOptions): Promise<void> {

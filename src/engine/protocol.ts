@@ -23,7 +23,7 @@ import type { AdapterDebug, LearnRequest, LearnResponse, PersonalEngine, Persona
 
 export type WorkerRequest =
   | { id: number; op: 'init'; init: EngineInit }
-  | { id: number; op: 'run'; history: BigInt64Array; batch: number; length: number }
+  | { id: number; op: 'run'; history: BigInt64Array; batch: number; length: number; withScores: boolean }
   | { id: number; op: 'encode'; features: BigInt64Array; batch: number }
   | { id: number; op: 'simulateGpuFailure'; mode: 'throw' | 'destroy-device' }
   | { id: number; op: 'adapterSet'; state: AdapterState | null; options?: AdapterOptions }
@@ -117,7 +117,7 @@ export async function handleRequest(engine: PersonalEngine, req: WorkerRequest):
       case 'init':
         return { msg: { id: req.id, op: 'init', ok: true, result: await engine.init(req.init) }, transfer: [] };
       case 'run': {
-        const result = await engine.run(req.history, req.batch, req.length);
+        const result = await engine.run(req.history, req.batch, req.length, req.withScores);
         return { msg: { id: req.id, op: 'run', ok: true, result }, transfer: transferables(result.scores, result.user, result.gate) };
       }
       case 'encode': {

@@ -355,7 +355,8 @@ export class Recommender {
     const known = this.runs.get(key);
     if (known) return known;
     const { data, dims } = historyTensorData([seq], this.manifest.maxHistory);
-    return this.rememberRun(key, this.engine.run(data, 1, dims[1]));
+    // only u and g are needed: no catalogue scores (where the model can skip them)
+    return this.rememberRun(key, this.engine.run(data, 1, dims[1], false));
   }
 
   /** Keeps the u/g of a run (at most 8 sequences, most recent last); forgets failed runs. */

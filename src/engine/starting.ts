@@ -45,8 +45,8 @@ export class StartingEngine implements PersonalEngine {
     return this.up ? fn() : this.ready.then(fn);
   }
 
-  run(history: BigInt64Array, batch: number, length: number): Promise<RunResult> {
-    return this.after(() => this.inner.run(history, batch, length));
+  run(history: BigInt64Array, batch: number, length: number, withScores?: boolean): Promise<RunResult> {
+    return this.after(() => this.inner.run(history, batch, length, withScores));
   }
 
   encode(features: BigInt64Array, batch: number): Promise<Float32Array> {

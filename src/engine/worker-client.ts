@@ -64,8 +64,8 @@ export class WorkerEngine implements PersonalEngine {
     return res;
   }
 
-  async run(history: BigInt64Array, batch: number, length: number): Promise<RunResult> {
-    const res = await this.call<'run'>({ op: 'run', history, batch, length });
+  async run(history: BigInt64Array, batch: number, length: number, withScores = true): Promise<RunResult> {
+    const res = await this.call<'run'>({ op: 'run', history, batch, length, withScores });
     this.current = res.backend;
     return res;
   }

@@ -298,10 +298,21 @@ describe('adapter in the engine', () => {
   });
 
   it('learns from the shipped u/g of the history before the item (cached from the last recommend)', async () => {
-    const rec = await tinyRecommender();
+    // every model run of recommend() and of the updates skips the graph's catalogue scores (the
+    // fixture has with_scores): the runtime scores the table itself, the updates need only u and g
+    const engine = nodeEngine();
+    const asked: (boolean | undefined)[] = [];
+    const run = engine.run.bind(engine);
+    engine.run = (h, b, l, withScores) => {
+      asked.push(withScores);
+      return run(h, b, l, withScores);
+    };
+    const rec = await tinyRecommender({}, { engine });
     await browse(rec, [2, 8]);
     await rec.recommend();
     await browse(rec, [15]);
+    expect(asked.length).toBeGreaterThanOrEqual(2);
+    expect(asked.every((w) => w === false)).toBe(true);
     const trace = await rec.testing.adapterTrace();
     expect(trace.map((t) => t.target)).toEqual([8, 15]);
     // the same math in this realm from the traced inputs gives the same adapter
@@ -432,7 +443,16 @@ describe('worker protocol: adapter messages', () => {
     const fresh = await engine.runPersonal(hist, 10);
     expect(fresh.personal).toBeNull();
     const raw = await engine.run(hist, 1, 10);
-    expect(Array.from(fresh.scores)).toEqual(Array.from(raw.scores));
+    const table = ItemTable.fromBytes(items, manifest.itemTable);
+    // the model can skip its scores (inputs.withScores): the runtime scores the table with the
+    // shipped u (the same dot products as the graph's, up to float rounding)
+    expect(Array.from(fresh.scores)).toEqual(Array.from(table.scoreAll(raw.user)).map((x, j) => (j === 0 ? 0 : x)));
+    expect(raw.scores.length).toBe(manifest.itemCount + 1);
+    fresh.scores.forEach((x, j) => expect(x).toBeCloseTo(raw.scores[j]!, 6));
+    const bare = await engine.run(hist, 1, 10, false);
+    expect(bare.scores.length).toBe(0);
+    expect(Array.from(bare.user)).toEqual(Array.from(raw.user));
+    expect(Array.from(bare.gate)).toEqual(Array.from(raw.gate));
 
     const res = await engine.adapterLearn({ user: raw.user.slice(), gate: raw.gate.slice(), target: 12 }, 1234);
     expect(res.result.accepted).toBe(true);
@@ -441,7 +461,6 @@ describe('worker protocol: adapter messages', () => {
     expect(res.state!.updatedAt).toBe(1234);
     // the caller's object is untouched (the worker works on its own copy)
     expect(state.updates).toBe(0);
-    const table = ItemTable.fromBytes(items, manifest.itemTable);
     const ref = createAdapter(manifest.modelVersion, manifest.dim, manifest.experts);
     learn(ref, table, { user: raw.user, gate: raw.gate, target: 12 }, {}, 1234);
     expect(Array.from(res.state!.params)).toEqual(Array.from(ref.params));

@@ -56,7 +56,7 @@ class LoopbackWorker {
             res = { id: req.id, op: 'init', ok: true, result: await this.engine.init(req.init) };
             break;
           case 'run':
-            res = { id: req.id, op: 'run', ok: true, result: await this.engine.run(req.history, req.batch, req.length) };
+            res = { id: req.id, op: 'run', ok: true, result: await this.engine.run(req.history, req.batch, req.length, req.withScores) };
             break;
           case 'encode':
             res = { id: req.id, op: 'encode', ok: true, result: await this.engine.encode(req.features, req.batch) };
@@ -89,6 +89,11 @@ describe('WorkerEngine', () => {
     expect(res.scores.length).toBe(25);
     // after item 3 the fixture ranks 4 first with score 1
     expect(res.scores[4]).toBeCloseTo(1, 5);
+    // without the catalogue scores (the model's with_scores input): none, the same user and gate
+    const bare = await w.run(BigInt64Array.from([0n, 3n]), 1, 2, false);
+    expect(bare.scores.length).toBe(0);
+    expect(Array.from(bare.user)).toEqual(Array.from(res.user));
+    expect(Array.from(bare.gate)).toEqual(Array.from(res.gate));
     // data that does not match the shape is an onnxruntime error → BackendError
     await expect(w.run(BigInt64Array.from([1n]), 1, 2)).rejects.toBeInstanceOf(errors.BackendError);
     await w.close();
@@ -116,7 +121,7 @@ function fakeOrt(log: string[][], failGpu: { on: boolean; create?: boolean }): t
         log.push(eps);
         if (eps[0] === 'webgpu' && failGpu.create) throw new Error('no WebGPU device could be created');
         return {
-          inputNames: ['history', 'gate_bias'],
+          inputNames: ['history', 'gate_bias', 'with_scores'],
           outputNames: ['scores', 'user', 'gate'],
           run: async (feeds: Record<string, Tensor>) => {
             if (eps[0] === 'webgpu' && failGpu.on) throw new Error('GPU device lost');

@@ -37,9 +37,9 @@ class GatedEngine implements InferenceEngine {
     if (!(await this.gate)) throw new BackendError('the session could not be created (test)');
     return this.inner.init(init);
   }
-  run(history: BigInt64Array, batch: number, length: number): Promise<RunResult> {
+  run(history: BigInt64Array, batch: number, length: number, withScores?: boolean): Promise<RunResult> {
     this.runs++;
-    return this.inner.run(history, batch, length);
+    return this.inner.run(history, batch, length, withScores);
   }
   encode(features: BigInt64Array, batch: number): Promise<Float32Array> {
     return this.inner.encode(features, batch);

@@ -14,6 +14,7 @@ import { historyTensorData } from '../../src/core/history';
 import { ItemTable } from '../../src/core/item-table';
 import { parseManifest, verifyFile } from '../../src/core/manifest';
 import { topK } from '../../src/core/rank';
+import { modelFeeds } from '../../bench/lib/feeds';
 import { REPO, rng } from './helpers';
 
 const PY = join(REPO, 'training/.venv/bin/python');
@@ -61,12 +62,8 @@ describe.skipIf(!existsSync(PY) || !existsSync(join(SRC, 'manifest.json')))('com
     const r = rng(17);
     const hs = Array.from({ length: 16 }, () => Array.from({ length: 1 + Math.floor(r() * m.maxHistory) }, () => 1 + Math.floor(r() * m.itemCount)));
     const { data, dims } = historyTensorData(hs, m.maxHistory);
-    const feeds = (): Record<string, ort.Tensor> => ({
-      history: new ort.Tensor('int64', data, dims),
-      gate_bias: new ort.Tensor('float32', new Float32Array(dims[0] * m.experts), [dims[0], m.experts]),
-    });
-    const a = await sRef.run(feeds());
-    const b = await sNew.run(feeds());
+    const a = await sRef.run(modelFeeds(orig, data, dims, true));
+    const b = await sNew.run(modelFeeds(m, data, dims, false));
     const ua = a.user!.data as Float32Array, ub = b.user!.data as Float32Array;
     for (let i = 0; i < ua.length; i++) expect(ub[i]).toBeCloseTo(ua[i]!, 4);
     const ga = a.gate!.data as Float32Array, gb = b.gate!.data as Float32Array;
@@ -120,7 +117,7 @@ describe.skipIf(!existsSync(PY) || !existsSync(join(SRC, 'manifest.json')))('com
     const pick = (pool: number[]) => Array.from({ length: 1 + Math.floor(r() * 20) }, () => pool[Math.floor(r() * pool.length)]!);
     const run = async (s: ort.InferenceSession, hs: number[][]) => {
       const { data, dims } = historyTensorData(hs, m.maxHistory);
-      const o = await s.run({ history: new ort.Tensor('int64', data, dims), gate_bias: new ort.Tensor('float32', new Float32Array(dims[0] * m.experts), [dims[0], m.experts]) });
+      const o = await s.run(modelFeeds(s === sOrig ? orig : m, data, dims, false));
       return o.user!.data as Float32Array;
     };
     // histories of exact rows only: the original model's user vectors; of the other rows only: the plain PQ model's

@@ -29,6 +29,19 @@ describe('parseManifest', () => {
     expect(m.itemTable).toMatchObject({ rows: 25, dim: 24, dtype: 'int8', dataOffset: 0, scaleOffset: 600 });
     expect(m.files.encoder?.path).toBe('encoder.onnx');
     expect(m.content?.buckets).toBe(64);
+    expect(m.inputs.withScores).toEqual({ name: 'with_scores', dtype: 'bool', shape: [] });
+  });
+
+  it('withScores is optional, a bool scalar, and only with a scores output', () => {
+    const m = good();
+    delete m.inputs.withScores;
+    expect(parseManifest(m).inputs.withScores).toBeUndefined();
+    expectFormatError((m) => (m.inputs.withScores.dtype = 'float32'), /inputs\.withScores\.dtype must be one of bool/);
+    expectFormatError((m) => (m.inputs.withScores.shape = ['batch']), /inputs\.withScores\.shape must be \[\] \(a scalar\)/);
+    expectFormatError((m) => {
+      delete m.outputs.scores;
+      m.itemTable.dtype = 'pq';
+    }, /inputs\.withScores a model without a scores output has no withScores input/);
   });
 
   it('rejects non-objects', () => {

@@ -12,7 +12,8 @@ NODE_RUNNER = Path(__file__).with_name("ort_node_run.mjs")
 
 def run_node(model: Path, feeds: dict, fetches: list[str], tmp: Path) -> dict:
     """Run `model` with onnxruntime-node; feeds: name -> numpy array."""
-    spec = {"feeds": {k: {"dtype": "int64" if v.dtype == np.int64 else "float32", "dims": list(v.shape),
+    dtypes = {np.dtype(np.int64): "int64", np.dtype(np.float32): "float32", np.dtype(bool): "bool"}
+    spec = {"feeds": {k: {"dtype": dtypes[v.dtype], "dims": list(v.shape),
                           "data": v.reshape(-1).tolist()} for k, v in feeds.items()}, "fetches": fetches}
     i, o = tmp / "node_in.json", tmp / "node_out.json"
     i.write_text(json.dumps(spec))

@@ -1,6 +1,6 @@
 // Runs an exported model (or encoder) with onnxruntime-node, for the parity tests in training/tests.
 //   node training/tests/ort_node_run.mjs MODEL.onnx INPUT.json OUTPUT.json
-// INPUT.json: {"feeds": {name: {"dtype": "int64"|"float32", "dims": [...], "data": [...]}}, "fetches": [names]}
+// INPUT.json: {"feeds": {name: {"dtype": "int64"|"float32"|"bool", "dims": [...], "data": [...]}}, "fetches": [names]}
 // OUTPUT.json: {name: {"dims": [...], "data": [...]}}.  Also: node ort_node_run.mjs --features CASES.json
 // prints the featurisation of docs/model-format.md as written in JavaScript (a cross-check of features.py).
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -40,7 +40,8 @@ if (args[0] === '--features') {
   const session = await ort.InferenceSession.create(resolve(modelPath));
   const feeds = {};
   for (const [name, t] of Object.entries(spec.feeds)) {
-    const data = t.dtype === 'int64' ? BigInt64Array.from(t.data.map((x) => BigInt(x))) : Float32Array.from(t.data);
+    const data =
+      t.dtype === 'int64' ? BigInt64Array.from(t.data.map((x) => BigInt(x))) : t.dtype === 'bool' ? Uint8Array.from(t.data, Number) : Float32Array.from(t.data);
     feeds[name] = new ort.Tensor(t.dtype, data, t.dims);
   }
   const res = await session.run(feeds, spec.fetches);

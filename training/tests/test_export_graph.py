@@ -9,6 +9,7 @@ import onnxruntime as ort
 import pytest
 import torch
 
+from training.evaluate import model_feeds
 from training.export import build_model_graph
 from training.model import ModelConfig, Recommender
 
@@ -39,13 +40,18 @@ def test_graph_matches_torch(variant, layers, cooc):
         hist = rng.integers(1, 121, (3, length))
         hist[1, : length // 2] = 0  # left padding
         gb = rng.normal(size=(3, K)).astype(np.float32)
-        scores, user, gate = sess.run(["scores", "user", "gate"], {"history": hist, "gate_bias": gb})
+        scores, user, gate = sess.run(["scores", "user", "gate"], model_feeds(hist, gb))
         with torch.no_grad():
             ts, tu, tg = m(torch.from_numpy(hist), torch.from_numpy(gb))
         assert scores.shape == (3, 121) and user.shape == (3, m.out_dim) and gate.shape == (3, K)
         np.testing.assert_allclose(user, tu.numpy(), atol=1e-5)
         np.testing.assert_allclose(scores, ts.numpy(), atol=1e-4)
         np.testing.assert_allclose(gate, tg.numpy(), atol=1e-6)
+        # without the catalogue scores: an empty scores tensor, the same user and gate
+        none, user2, gate2 = sess.run(["scores", "user", "gate"], model_feeds(hist, gb, with_scores=False))
+        assert none.shape == (3, 0)
+        np.testing.assert_array_equal(user2, user)
+        np.testing.assert_array_equal(gate2, gate)
 
 
 def test_fused_int8_weights_are_the_separate_layers_quantised():

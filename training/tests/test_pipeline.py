@@ -8,6 +8,7 @@ import pytest
 import torch
 
 from training.data import right_align
+from training.evaluate import model_feeds
 from training.features import featurise_catalog
 
 from .conftest import run_node
@@ -58,7 +59,7 @@ def test_fp32_parity_with_torch(smoke, runtime, tmp_path):
         if L == 50:
             hist[-1] = 0  # an all-padding row must give finite outputs
         ref = torch_outputs(model, hist, gb)
-        feeds = {"history": hist, "gate_bias": gb}
+        feeds = model_feeds(hist, gb)
         if runtime == "python":
             got = ort.InferenceSession(str(d / "model.fp32.onnx")).run(["scores", "user", "gate"], feeds)
         else:
@@ -78,7 +79,7 @@ def test_int8_top10_overlap(smoke, runtime, tmp_path):
     hist = right_align(hs, 10)
     gb = np.zeros((len(hs), model.cfg.n_experts), np.float32)
     ref = torch_outputs(model, hist, gb)[0]
-    feeds = {"history": hist, "gate_bias": gb}
+    feeds = model_feeds(hist, gb)
     if runtime == "python":
         got = ort.InferenceSession(str(d / "model.onnx")).run(["scores"], feeds)[0]
     else:
@@ -100,7 +101,7 @@ def test_items_bin_layout_is_what_the_graph_scores(smoke):
     tokens = q.astype(np.float32) * s[:, None]
     sess = ort.InferenceSession(str(d / "model.onnx"))
     hist = right_align([c.history for c in smoke["ds"].val[:8]])
-    scores, user = sess.run(["scores", "user"], {"history": hist, "gate_bias": np.zeros((8, man["experts"]), np.float32)})
+    scores, user = sess.run(["scores", "user"], model_feeds(hist, np.zeros((8, man["experts"]), np.float32)))
     assert np.abs(scores[:, 1:] - user @ tokens[1:].T).max() < 1e-3 * max(1.0, np.abs(scores).max())
     # and they are the trained tokens (with the co-occurrence head's columns), quantised per row
     model = smoke["model"]
@@ -139,7 +140,7 @@ def test_cooc_head_adds_the_co_occurrence_score(smoke):
     hs = [c.history for c in ds.val[:16]]
     hist = right_align(hs, 10)
     gb = np.zeros((len(hs), model.cfg.n_experts), np.float32)
-    scores, user = ort.InferenceSession(str(d / "model.fp32.onnx")).run(["scores", "user"], {"history": hist, "gate_bias": gb})
+    scores, user = ort.InferenceSession(str(d / "model.fp32.onnx")).run(["scores", "user"], model_feeds(hist, gb))
     with torch.no_grad():
         t = model.token_table().numpy()
     base = user[:, :model.cfg.dim] @ t.T

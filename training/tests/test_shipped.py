@@ -8,6 +8,7 @@ import onnxruntime as ort
 import pytest
 
 from training import features as F
+from training.evaluate import model_feeds
 
 from .conftest import REPO
 
@@ -59,7 +60,7 @@ def test_shipped_model_runs(name):
     hist = np.zeros((3, 5), np.int64)
     hist[0, -1] = 1
     hist[1] = [1, 2, 3, 4, 5]
-    scores, user, gate = sess.run(["scores", "user", "gate"], {"history": hist, "gate_bias": np.zeros((3, man["experts"]), np.float32)})
+    scores, user, gate = sess.run(["scores", "user", "gate"], model_feeds(hist, np.zeros((3, man["experts"]), np.float32)))
     assert scores.shape == (3, man["itemCount"] + 1) and user.shape == (3, man["dim"]) and gate.shape == (3, man["experts"])
     assert np.isfinite(scores).all() and np.allclose(gate.sum(1), 1, atol=1e-5)
     if man["content"]:
