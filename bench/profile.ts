@@ -19,20 +19,30 @@
  *
  *   npm run bench:profile -- --worker-vs-page [--model beauty] [--history 50] [--calls 300]
  *
- * no profiler: what the Worker costs. Two recommenders on the same page and history, one with
- * the Worker and one without, asked in turn (so both see the same machine load), and the engine's
- * raw run through the Worker; prints the three medians in ms.
+ * no profiler: where the bench's browser/native ratio goes. In the page: two recommenders on the
+ * same history, one with the Worker and one without, asked in turn (so both see the same machine
+ * load), and the engine's raw run (history tensor, model, top-10: `testing.rankHistories`) through
+ * the Worker and on the page's thread. Then in Node, the same raw run on the same model file with
+ * onnxruntime-web's WASM build (the V8 WebAssembly engine, no browser) and with onnxruntime-node
+ * (one thread, the bench's native column), asked in turn. Prints the medians in ms.
  */
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { CDPSession, Page } from 'playwright-core';
 import { chromium } from 'playwright-core';
+import type * as OrtCommon from 'onnxruntime-common';
+import * as ortNode from 'onnxruntime-node';
+import * as ortWeb from 'onnxruntime-web';
 import { build } from 'vite';
 import { openHarness } from '../e2e/engine/models';
 import { chromium as launchOptions } from '../playwright.config';
 import { Catalog } from '../src/core/catalog';
+import { historyTensorData } from '../src/core/history';
+import { ItemTable } from '../src/core/item-table';
 import type { ModelManifest } from '../src/core/manifest-types';
+import { topK } from '../src/core/rank';
+import { OrtEngine } from '../src/engine/inference';
 import { startStaticServer } from './lib/static-server';
 
 const REPO = resolve(import.meta.dirname, '..');
@@ -92,8 +102,9 @@ const server = await startStaticServer({
   port: Number(process.env.LOCALREC_PROFILE_PORT ?? 5193),
 });
 const HARNESS = `${server.origin}/e2e/harness/engine.html`;
+const readManifest = (): ModelManifest => JSON.parse(readFileSync(join(MODEL_DIR, 'manifest.json'), 'utf8')) as ModelManifest;
 const catalogIds = (): string[] => {
-  const manifest = JSON.parse(readFileSync(join(MODEL_DIR, 'manifest.json'), 'utf8')) as ModelManifest;
+  const manifest = readManifest();
   return Catalog.fromBytes(readFileSync(join(MODEL_DIR, manifest.files.catalog.path)), manifest.itemCount).fileData().ids;
 };
 
@@ -181,10 +192,13 @@ async function callProfile(): Promise<void> {
   });
 }
 
+/** model indices 1..HISTORY: the raw run's shape, not its answer */
+const rawSequence = (): number[] => Array.from({ length: HISTORY }, (_, i) => i + 1);
+
 async function workerVsPage(): Promise<void> {
   await onHarness(async (page, ids) => {
     const res = await page.evaluate(
-      async ({ url, ids, calls }) => {
+      async ({ url, ids, seq, calls }) => {
         const recs = [];
         for (const [worker, dbName] of [[true, 'wvp-worker'], [false, 'wvp-page']] as const) {
           const rec = await window.lr.createRecommender({ model: url, backend: 'wasm', worker, dbName });
@@ -194,13 +208,12 @@ async function workerVsPage(): Promise<void> {
           for (let i = 0; i < 20; i++) await rec.recommend({ k: 10 }); // warm-up
           recs.push(rec);
         }
-        const seq = Array.from({ length: ids.length }, (_, i) => i + 1); // model indices: the run's shape, not its answer
-        const times: number[][] = [[], [], []];
+        const times: number[][] = [[], [], [], []];
         for (let i = 0; i < calls; i++) {
-          for (let j = 0; j < 3; j++) {
+          for (let j = 0; j < 4; j++) {
             const s = performance.now();
             if (j < 2) await recs[j]!.recommend({ k: 10 });
-            else await recs[0]!.testing.rankHistories([seq], 10);
+            else await recs[j - 2]!.testing.rankHistories([seq], 10);
             times[j]!.push(performance.now() - s);
           }
         }
@@ -210,13 +223,43 @@ async function workerVsPage(): Promise<void> {
         }
         return times.map((t) => t.sort((a, b) => a - b)[Math.floor(calls / 2)]!);
       },
-      { url: MODEL_URL, ids, calls: CALLS },
+      { url: MODEL_URL, ids, seq: rawSequence(), calls: CALLS },
     );
-    console.log(
-      `${MODEL}, history ${HISTORY}, WASM, ${CALLS} calls each, in turn: recommend() p50 with the Worker ${res[0]!.toFixed(2)} ms, ` +
-        `without ${res[1]!.toFixed(2)} ms; the engine's raw run through the Worker ${res[2]!.toFixed(2)} ms`,
-    );
+    console.log(`${MODEL}, history ${HISTORY}, WASM, ${CALLS} calls each, in turn (p50, ms):`);
+    console.log(`  Chromium: recommend() with the Worker ${res[0]!.toFixed(2)}, without ${res[1]!.toFixed(2)}`);
+    console.log(`  Chromium: the engine's raw run through the Worker ${res[2]!.toFixed(2)}, on the page's thread ${res[3]!.toFixed(2)}`);
   });
+  const [web, native] = await rawRunsInNode();
+  console.log(`  Node: the same raw run on onnxruntime-web's WASM ${web.toFixed(3)}, on onnxruntime-node ${native.toFixed(3)} (ratio ${(web / native).toFixed(2)})`);
+}
+
+/** The engine's raw run (as `testing.rankHistories`) in Node on onnxruntime-web's WASM and on onnxruntime-node, in turn: the p50s. */
+async function rawRunsInNode(): Promise<[number, number]> {
+  const manifest = readManifest();
+  const modelPath = join(MODEL_DIR, manifest.files.model.path);
+  const itemsBytes = new Uint8Array(readFileSync(join(MODEL_DIR, manifest.itemTable.file)));
+  const engines = [new OrtEngine(ortWeb as unknown as typeof OrtCommon, 'web'), new OrtEngine(ortNode as unknown as typeof OrtCommon, 'node')];
+  await engines[0]!.init({ manifest, model: new Uint8Array(readFileSync(modelPath)), items: itemsBytes, backend: 'wasm' });
+  await engines[1]!.init({ manifest, modelPath, backend: 'auto', threads: 1 });
+  const table = manifest.outputs.scores ? null : ItemTable.fromBytes(itemsBytes, manifest.itemTable);
+  const n = manifest.itemCount + 1;
+  const { data, dims } = historyTensorData([rawSequence()], manifest.maxHistory);
+  const once = async (e: OrtEngine) => {
+    const r = await e.run(data, dims[0], dims[1]);
+    return topK(table ? table.scoreAll(r.user.subarray(0, manifest.dim)) : r.scores.subarray(0, n), 10, { from: 1 });
+  };
+  const times: number[][] = [[], []];
+  for (let i = 0; i < 20; i++) for (const e of engines) await once(e);
+  for (let i = 0; i < CALLS; i++) {
+    for (let j = 0; j < 2; j++) {
+      const s = performance.now();
+      await once(engines[j]!);
+      times[j]!.push(performance.now() - s);
+    }
+  }
+  for (const e of engines) await e.close();
+  const p50 = (t: number[]): number => t.sort((a, b) => a - b)[Math.floor(CALLS / 2)]!;
+  return [p50(times[0]!), p50(times[1]!)];
 }
 
 try {
