@@ -4,7 +4,8 @@ The graphs are built directly with onnx.helper (no torch.onnx tracing), which gi
 over what the contract fixes: input/output names, the item table stored once as int8 external data
 in `items.bin` (table at offset 0, float32 per-row scales at a 4-aligned offset), history tokens
 dequantised only for the gathered rows, the scores as one Gemm(transB=1) over that table (no
-transposed copy; skipped when the `with_scores` input is false), and per-channel int8 DequantizeLinear weights for every linear layer.
+transposed copy; skipped when the `with_scores` input is false), and per-channel int8
+DequantizeLinear weights for every linear layer.
 The same builder writes the fp32 graph (`model.fp32.onnx`, for parity tests).
 """
 from __future__ import annotations

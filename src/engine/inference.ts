@@ -75,6 +75,26 @@ export interface InferenceEngine {
 type OrtModule = typeof Ort;
 
 /**
+ * The inputs of model.onnx (docs/model-format.md): the history (right-aligned int64
+ * [batch, length]), a zero gate bias, and — where the model has the input — `with_scores`
+ * (false skips the graph's catalogue scores).
+ */
+export function modelFeeds(
+  ort: Pick<OrtModule, 'Tensor'>,
+  m: Pick<ModelManifest, 'inputs' | 'experts'>,
+  history: BigInt64Array,
+  dims: [number, number],
+  withScores: boolean,
+): Record<string, Ort.Tensor> {
+  const feeds: Record<string, Ort.Tensor> = {
+    [m.inputs.history.name]: new ort.Tensor('int64', history, dims),
+    [m.inputs.gateBias.name]: new ort.Tensor('float32', new Float32Array(dims[0] * m.experts), [dims[0], m.experts]),
+  };
+  if (m.inputs.withScores) feeds[m.inputs.withScores.name] = new ort.Tensor('bool', [withScores], []);
+  return feeds;
+}
+
+/**
  * Loads the onnxruntime-web build for a backend: 'webgpu' = `onnxruntime-web/webgpu` (native
  * WebGPU EP + WASM, 25.5 MB runtime), 'wasm' = `onnxruntime-web/wasm` (WASM only, 13.6 MB, which
  * starts in about half the time). Called once, after the backend is chosen.
@@ -290,13 +310,7 @@ export class OrtEngine implements InferenceEngine {
       this.failNext = false;
       throw new Error('simulated WebGPU failure (device lost)');
     }
-    const ort = this.ort;
-    const feeds: Record<string, Ort.Tensor> = {
-      [m.inputs.history.name]: new ort.Tensor('int64', history, [batch, length]),
-      [m.inputs.gateBias.name]: new ort.Tensor('float32', new Float32Array(batch * m.experts), [batch, m.experts]),
-    };
-    if (m.inputs.withScores) feeds[m.inputs.withScores.name] = new ort.Tensor('bool', [withScores], []);
-    const out = await this.session!.run(feeds);
+    const out = await this.session!.run(modelFeeds(this.ort, m, history, [batch, length], withScores));
     const get = (name: string): Float32Array => {
       const t = out[name];
       if (!t || !(t.data instanceof Float32Array)) throw new ModelFormatError(`model output ${name} missing or not float32`);

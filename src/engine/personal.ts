@@ -92,7 +92,7 @@ export class AdapterRuntime {
   /** Builds the item table from the verified items.bin bytes (base rows only: added items are never targets). */
   init(init: EngineInit): void {
     this.table = init.items ? ItemTable.fromBytes(init.items, init.manifest.itemTable) : null;
-    this.scoresHere = this.table !== null && init.manifest.inputs.withScores !== undefined && init.manifest.itemTable.dtype === 'int8';
+    this.scoresHere = this.table !== null && init.manifest.inputs.withScores !== undefined;
   }
 
   /**
@@ -117,16 +117,11 @@ export class AdapterRuntime {
   personalize(out: RunResult): PersonalRunResult {
     const s = this.state;
     const personal = s && this.table ? personalOf(s, out.user.subarray(0, s.dim), out.gate.subarray(0, s.experts)) : null;
-    if (!personal) {
-      if (!this.scoresHere || out.scores.length > 0) return { ...out, personal: null };
-      const t = this.table!;
-      const scores = t.scoreAll(out.user.subarray(0, t.dim));
-      scores[0] = 0;
-      return { ...out, scores, personal: null };
-    }
-    // the graph's scores are replaced: their buffer (fresh from this run) takes the personal ones
+    // the graph's own scores stand for the shipped model's answer; else the table scores u (or u')
+    if (!personal && !(this.scoresHere && out.scores.length === 0)) return { ...out, personal: null };
     const t = this.table!;
-    const scores = t.scoreAll(personal.user, out.scores.length >= t.rows ? out.scores : undefined);
+    // graph scores being replaced: their buffer (fresh from this run) takes the new ones
+    const scores = t.scoreAll(personal ? personal.user : out.user.subarray(0, t.dim), out.scores.length >= t.rows ? out.scores : undefined);
     scores[0] = 0;
     return { ...out, scores, personal };
   }
