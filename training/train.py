@@ -28,11 +28,11 @@ from .model import ModelConfig, Recommender
 
 DEFAULTS = {  # per dataset, chosen on validation data (docs/benchmarks.md)
     "movielens": dict(epochs=30, batch=128, buckets=4096, dropout=0.3, lr=2e-3, short_frac=0.3, windows=2.0, negatives=0,
-                      cooc_rank=32, cooc_alpha=0.7, cooc_weight=0.25, weight_decay=0.01),
+                      cooc_rank=32, cooc_alpha=0.7, cooc_weight=0.25, cooc_kind="count", cooc_lambda=0.0, weight_decay=0.01),
     "lastfm": dict(epochs=30, batch=64, buckets=8192, dropout=0.3, lr=2e-3, short_frac=0.3, windows=2.0, negatives=0,
-                   cooc_rank=32, cooc_alpha=0.7, cooc_weight=2.0, weight_decay=0.01),
+                   cooc_rank=48, cooc_alpha=0.7, cooc_weight=2.0, cooc_kind="count", cooc_lambda=0.0, weight_decay=0.01),
     "beauty": dict(epochs=30, batch=256, buckets=0, dropout=0.3, lr=2e-3, short_frac=0.0, windows=1.0, negatives=8192,
-                   cooc_rank=0, cooc_alpha=0.7, cooc_weight=1.0, weight_decay=0.3),
+                   cooc_rank=0, cooc_alpha=0.7, cooc_weight=1.0, cooc_kind="count", cooc_lambda=0.0, weight_decay=0.3),
 }
 
 
@@ -74,6 +74,9 @@ def parse_args(argv):
     ap.add_argument("--cooc-rank", type=int, help="rank of the co-occurrence head (training/cooc.py; 0 = none)")
     ap.add_argument("--cooc-alpha", type=float, help="co-occurrence head: candidate popularity exponent")
     ap.add_argument("--cooc-weight", type=float, help="co-occurrence head: weight of its score")
+    ap.add_argument("--cooc-kind", choices=["count", "ease"],
+                    help="co-occurrence head: raw co-occurrence counts over pop^alpha, or EASE's item-item weights")
+    ap.add_argument("--cooc-lambda", type=float, help="co-occurrence head of kind ease: EASE's L2 weight lambda")
     ap.add_argument("--ema", type=float, default=0.0,
                     help="keep an exponential moving average of the weights with this decay per step (0 = off); "
                          "evaluation and export use the average")
@@ -314,15 +317,28 @@ def train(a, log=print) -> tuple[Recommender, Dataset, dict]:
     model.eval()
     if a.cooc_rank > 0:
         with torch.no_grad():
-            model.attach_cooc(*cooc_head(ds.train, ds.n_items, a.cooc_rank, a.cooc_alpha, a.cooc_weight, model.token_table()),
-                              meta={"alpha": a.cooc_alpha, "weight": a.cooc_weight})
-        log(f"co-occurrence head: rank {a.cooc_rank}, alpha {a.cooc_alpha}, weight {a.cooc_weight}; val {summary(evaluate_scorer(torch_scorer(model), ds, val_sub))}")
+            attach_head(model, ds, a)
+        log(f"co-occurrence head: {head_meta(a)}; val {summary(evaluate_scorer(torch_scorer(model), ds, val_sub))}")
     info = {"train_seconds": round(time.time() - t0, 1), "params": n_params, "history": history, "config": cfg.to_dict(),
             "holdout_users": held_users}
     if cold_cases is not None:
         info["cold"] = cold_start_report(model, ds, cold_cases, pop)
         log("cold-start: " + json.dumps(info["cold"]))
     return model, ds, info
+
+
+def head_meta(a) -> dict:
+    """manifest.cooc's description of the head (docs/model-format.md)."""
+    if a.cooc_kind == "ease":
+        return {"kind": "ease", "lambda": a.cooc_lambda, "weight": a.cooc_weight}
+    return {"kind": "count", "alpha": a.cooc_alpha, "weight": a.cooc_weight}
+
+
+@torch.no_grad()
+def attach_head(model: Recommender, ds: Dataset, a) -> None:
+    """The co-occurrence head (training/cooc.py) of the args, computed from the training sequences."""
+    model.attach_cooc(*cooc_head(ds.train, ds.n_items, a.cooc_rank, a.cooc_alpha, a.cooc_weight, model.token_table(),
+                                 kind=a.cooc_kind, lam=a.cooc_lambda), meta=head_meta(a))
 
 
 def cold_start_report(model: Recommender, ds: Dataset, cases: tuple, pop: np.ndarray) -> dict:

@@ -10,6 +10,13 @@ next = the item, 20 candidates = the true item + 19 drawn uniformly from the ite
 
 Each config is `npm run train -- --dataset X --holdout-users N <config args> --seed S`; no export (torch
 scores). One JSON line per run is appended to training/runs/tune.jsonl.
+
+    training/.venv/bin/python -m training.tune --dataset movielens --seeds 0,1 --configs "base=" \
+        --heads "count=--cooc-rank 32;ease=--cooc-kind ease --cooc-rank 64 --cooc-lambda 1000 --cooc-weight 10"
+
+`--heads` compares co-occurrence heads (training/cooc.py; computed after training) on each trained
+model instead of retraining it per head: every head spec's --cooc-* args override the config's, and the
+row's config is `<config>+<head>`.
 """
 from __future__ import annotations
 
@@ -54,6 +61,7 @@ def main(argv=None):
     ap.add_argument("--seeds", default="0")
     ap.add_argument("--holdout-users", type=int, default=150)
     ap.add_argument("--per-user", type=int, default=10)
+    ap.add_argument("--heads", help='"name=--cooc-* args;..." heads evaluated on each trained model')
     ap.add_argument("--min-hist", type=int, help="default: 10 for movielens, 1 otherwise (as in val.jsonl)")
     a = ap.parse_args(argv)
     min_hist = a.min_hist if a.min_hist is not None else (10 if a.dataset == "movielens" else 1)
@@ -70,23 +78,41 @@ def main(argv=None):
             held = T.pick_holdout_users(a.dataset, a.holdout_users, 0)
             t0 = time.time()
             model, ds, info = T.train(targs, log=lambda *_: None)
+            seconds = round(time.time() - t0, 1)
             cases = inner_cases(a.dataset, held, a.per_user, min_hist, 0)
-            inner = evaluate_scorer(T.torch_scorer(model), ds, cases)["candidates"]
-            val = evaluate_scorer(T.torch_scorer(model), ds)["candidates"]
-            row = {"dataset": a.dataset, "config": name, "args": args, "seed": seed, "inner_cases": len(cases),
-                   "inner_hr1": round(inner["hr1_mean"], 4), "inner_ndcg5": round(inner["ndcg5_mean"], 4),
-                   "val_hr1": round(val["hr1_mean"], 4), "val_ndcg5": round(val["ndcg5_mean"], 4),
-                   "seconds": round(time.time() - t0, 1), "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
-            rows.append(row)
-            with open(out, "a") as f:
-                f.write(json.dumps(row) + "\n")
-            print(json.dumps(row), flush=True)
-    print(f"\n| config | args | seeds | inner HR@1 (cases) | inner NDCG@5 | val HR@1 | s/run |\n|---|---|---|---|---|---|---|")
+            heads = [(None, None)] if not a.heads else [h.partition("=")[::2] for h in a.heads.split(";")]
+            for head, head_args in heads:
+                if head is not None:
+                    hargs = T.parse_args(argv_t + head_args.split())
+                    if hargs.cooc_rank > 0:
+                        T.attach_head(model, ds, hargs)
+                    else:
+                        model.cooc_g = None  # no head: the transformer alone
+                inner_all = evaluate_scorer(T.torch_scorer(model), ds, cases)
+                val_all = evaluate_scorer(T.torch_scorer(model), ds)
+                inner, val = inner_all["candidates"], val_all["candidates"]
+                row = {"dataset": a.dataset, "config": name if head is None else f"{name}+{head}",
+                       "args": args if head is None else f"{args} {head_args}".strip(), "seed": seed,
+                       "inner_cases": len(cases),
+                       "inner_hr1": round(inner["hr1_mean"], 4), "inner_ndcg5": round(inner["ndcg5_mean"], 4),
+                       "val_hr1": round(val["hr1_mean"], 4), "val_ndcg5": round(val["ndcg5_mean"], 4),
+                       # full-catalogue ranking of the same cases (what the page's recommendations are)
+                       "inner_full_hr10": round(inner_all["full"]["hr10"], 4), "inner_full_ndcg10": round(inner_all["full"]["ndcg10"], 4),
+                       "val_full_hr10": round(val_all["full"]["hr10"], 4), "val_full_ndcg10": round(val_all["full"]["ndcg10"], 4),
+                       "seconds": seconds, "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
+                rows.append(row)
+                with open(out, "a") as f:
+                    f.write(json.dumps(row) + "\n")
+                print(json.dumps(row), flush=True)
+    print(f"\n| config | args | seeds | inner HR@1 (cases) | inner NDCG@5 | inner full HR@10 / NDCG@10 | val HR@1 | s/run |\n"
+          f"|---|---|---|---|---|---|---|---|")
     for name in dict.fromkeys(r["config"] for r in rows):
         rs = [r for r in rows if r["config"] == name]
         ih, iv = np.array([r["inner_hr1"] for r in rs]), np.array([r["val_hr1"] for r in rs])
         print(f"| {name} | `{rs[0]['args']}` | {len(rs)} | {ih.mean():.4f} ± {ih.std():.4f} ({rs[0]['inner_cases']}) "
-              f"| {np.mean([r['inner_ndcg5'] for r in rs]):.4f} | {iv.mean():.4f} ± {iv.std():.4f} "
+              f"| {np.mean([r['inner_ndcg5'] for r in rs]):.4f} "
+              f"| {np.mean([r.get('inner_full_hr10', np.nan) for r in rs]):.4f} / {np.mean([r.get('inner_full_ndcg10', np.nan) for r in rs]):.4f} "
+              f"| {iv.mean():.4f} ± {iv.std():.4f} "
               f"| {np.mean([r['seconds'] for r in rs]):.0f} |")
 
 

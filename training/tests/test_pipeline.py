@@ -127,16 +127,23 @@ def test_encoder_gives_the_content_token(smoke, tmp_path):
 
 
 def test_cooc_head_adds_the_co_occurrence_score(smoke):
-    """scores = transformer score + weight * pop(x)^-alpha * sum_h #users with both h and x (exact at full rank)."""
+    """The exported graph adds the head's item-item score (exact at full rank, training/cooc.py): for kind
+    "count" (the smoke model's) weight * pop(x)^-alpha * sum_h #users with both h and x, for kind "ease"
+    weight * sum_h B[h, x] with EASE's B, on every item outside the history."""
     model, ds, d = smoke["model"], smoke["ds"], smoke["dir"]
     man = json.loads((d / "manifest.json").read_text())
-    alpha, weight = man["cooc"]["alpha"], man["cooc"]["weight"]
+    kind, weight = man["cooc"]["kind"], man["cooc"]["weight"]
     n = ds.n_items + 1
     X = np.zeros((len(ds.train), n))
     for i, s in enumerate(ds.train):
         X[i, np.unique(s)] = 1
     X[:, 0] = 0
     C, pop = X.T @ X, X.sum(0)
+    if kind == "ease":
+        P = np.linalg.inv(C + man["cooc"]["lambda"] * np.eye(n))
+        M = -P / np.diag(P)[None, :]
+    else:
+        M = C * np.maximum(pop, 1) ** -man["cooc"]["alpha"]
     hs = [c.history for c in ds.val[:16]]
     hist = right_align(hs, 10)
     gb = np.zeros((len(hs), model.cfg.n_experts), np.float32)
@@ -144,6 +151,8 @@ def test_cooc_head_adds_the_co_occurrence_score(smoke):
     with torch.no_grad():
         t = model.token_table().numpy()
     base = user[:, :model.cfg.dim] @ t.T
-    want = weight * np.stack([C[np.asarray(h)].sum(0) for h in hs]) * np.maximum(pop, 1) ** -alpha
+    want = weight * np.stack([M[np.asarray(h)].sum(0) for h in hs])
     got = scores - base
+    for row, h in enumerate(hs):  # a history item is never a candidate (EASE's diagonal is not modelled)
+        got[row, np.asarray(h)] = want[row, np.asarray(h)] = 0
     assert np.abs(got[:, 1:] - want[:, 1:]).max() < 1e-3 * max(1.0, np.abs(want).max())
