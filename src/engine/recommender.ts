@@ -798,9 +798,9 @@ export class Recommender {
     if (stored) out = this.fromStored(stored);
     else {
       const { data, dims } = historyTensorData([seq], this.manifest.maxHistory);
-      const running: Promise<PersonalRunResult> = this.adapterOpts
-        ? this.engine.runPersonal(data, dims[1])
-        : this.engine.run(data, dims[0], dims[1]).then((r) => ({ ...r, personal: null }));
+      // with or without the adapter: without one (no state set) the engine answers with u's scores,
+      // from the graph or, where the model can skip them, from its own int8 table (the same dot products)
+      const running: Promise<PersonalRunResult> = this.engine.runPersonal(data, dims[1]);
       if (this.adapterOpts) void this.rememberRun(key, running).catch(() => {});
       out = await running;
       this.alive();

@@ -333,6 +333,32 @@ describe('adapter in the engine', () => {
     rec.close();
   });
 
+  it('without the adapter recommend() skips the graph scores too, and answers as the graph would', async () => {
+    const spy = nodeEngine();
+    const asked: (boolean | undefined)[] = [];
+    const run = spy.run.bind(spy);
+    spy.run = (h, b, l, withScores) => {
+      asked.push(withScores);
+      return run(h, b, l, withScores);
+    };
+    // the reference asks the graph for its scores whatever the caller wants
+    const graph = nodeEngine();
+    const graphRun = graph.run.bind(graph);
+    graph.run = (h, b, l) => graphRun(h, b, l, true);
+    const rec = await tinyRecommender({ adapter: false }, { engine: spy });
+    const ref = await tinyRecommender({ adapter: false }, { engine: graph });
+    for (const r of [rec, ref]) await browse(r, [2, 8, 5, 11]);
+    const a = await rec.recommend({ k: 20 });
+    const b = await ref.recommend({ k: 20 });
+    expect(asked.length).toBeGreaterThanOrEqual(1);
+    expect(asked.every((w) => w === false)).toBe(true);
+    expect(a.adapterApplied).toBe(false);
+    expect(a.items.map((i) => i.id)).toEqual(b.items.map((i) => i.id));
+    for (const [i, item] of a.items.entries()) expect(item.score).toBeCloseTo(b.items[i]!.score, 5);
+    rec.close();
+    ref.close();
+  });
+
   it('items added in the page are never targets, and are scored with the personal user vector', async () => {
     const rec = await tinyRecommender();
     await rec.addItems([{ id: 'n1', title: 'Toy Story (1995)', genres: ['Animation'], year: 1995 }]);
