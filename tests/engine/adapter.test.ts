@@ -27,6 +27,18 @@ async function browse(rec: Awaited<ReturnType<typeof tinyRecommender>>, items: n
   for (const j of items) await rec.track({ type: 'view', itemId: id(j) });
 }
 
+/** A node engine that records the `withScores` of every model run. */
+function scoresSpy(): { engine: ReturnType<typeof nodeEngine>; asked: (boolean | undefined)[] } {
+  const engine = nodeEngine();
+  const asked: (boolean | undefined)[] = [];
+  const run = engine.run.bind(engine);
+  engine.run = (h, b, l, withScores) => {
+    asked.push(withScores);
+    return run(h, b, l, withScores);
+  };
+  return { engine, asked };
+}
+
 describe('adapter in the engine', () => {
   it('starts fresh (the shipped answers exactly), learns after interactions and then changes the answer', async () => {
     const rec = await tinyRecommender();
@@ -300,13 +312,7 @@ describe('adapter in the engine', () => {
   it('learns from the shipped u/g of the history before the item (cached from the last recommend)', async () => {
     // every model run of recommend() and of the updates skips the graph's catalogue scores (the
     // fixture has with_scores): the runtime scores the table itself, the updates need only u and g
-    const engine = nodeEngine();
-    const asked: (boolean | undefined)[] = [];
-    const run = engine.run.bind(engine);
-    engine.run = (h, b, l, withScores) => {
-      asked.push(withScores);
-      return run(h, b, l, withScores);
-    };
+    const { engine, asked } = scoresSpy();
     const rec = await tinyRecommender({}, { engine });
     await browse(rec, [2, 8]);
     await rec.recommend();
@@ -334,13 +340,7 @@ describe('adapter in the engine', () => {
   });
 
   it('without the adapter recommend() skips the graph scores too, and answers as the graph would', async () => {
-    const spy = nodeEngine();
-    const asked: (boolean | undefined)[] = [];
-    const run = spy.run.bind(spy);
-    spy.run = (h, b, l, withScores) => {
-      asked.push(withScores);
-      return run(h, b, l, withScores);
-    };
+    const { engine: spy, asked } = scoresSpy();
     // the reference asks the graph for its scores whatever the caller wants
     const graph = nodeEngine();
     const graphRun = graph.run.bind(graph);
