@@ -32,7 +32,7 @@ DEFAULTS = {  # per dataset, chosen on validation data (docs/benchmarks.md)
     "lastfm": dict(epochs=30, batch=64, buckets=8192, dropout=0.3, lr=2e-3, short_frac=0.3, windows=2.0, negatives=0,
                    cooc_rank=48, cooc_alpha=0.7, cooc_weight=2.0, cooc_kind="count", cooc_lambda=0.0, weight_decay=0.01),
     "beauty": dict(epochs=30, batch=256, buckets=0, dropout=0.3, lr=2e-3, short_frac=0.0, windows=1.0, negatives=8192,
-                   cooc_rank=0, cooc_alpha=0.7, cooc_weight=1.0, cooc_kind="count", cooc_lambda=0.0, weight_decay=0.3),
+                   cooc_rank=0, cooc_alpha=0.7, cooc_weight=1.0, cooc_kind="count", cooc_lambda=0.0, weight_decay=0.4),
 }
 
 
