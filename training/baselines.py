@@ -7,7 +7,7 @@ shipped model. A ceiling check for the HR@1 targets, not a model we ship.
 Rankers (X = the binary users x items training matrix, C = X^T X, pop = column sums of X; the
 history h is a set, as in the co-occurrence head):
 - popularity: pop(x) (random is 1/20 = 0.05 by construction);
-- item co-occurrence: sum_h C[h, x] / pop(x)^alpha (full rank; the head of training/cooc.py at rank 32 is
+- item co-occurrence: sum_h C[h, x] / pop(x)^alpha (full rank; the head of training/cooc.py at rank r is
   its low-rank form);
 - EASE (Steck 2019): sum_h B[h, x], B = I - P diag(1/diag P), P = (C + lambda I)^-1;
 - user kNN: sum_u |h & u| / |u|^beta * X[u, x] / pop(x)^alpha (every training user a neighbour).
