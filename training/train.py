@@ -316,8 +316,7 @@ def train(a, log=print) -> tuple[Recommender, Dataset, dict]:
         ema.swap(model)  # the averaged weights are the model from here on
     model.eval()
     if a.cooc_rank > 0:
-        with torch.no_grad():
-            attach_head(model, ds, a)
+        attach_head(model, ds, a)
         log(f"co-occurrence head: {head_meta(a)}; val {summary(evaluate_scorer(torch_scorer(model), ds, val_sub))}")
     info = {"train_seconds": round(time.time() - t0, 1), "params": n_params, "history": history, "config": cfg.to_dict(),
             "holdout_users": held_users}
@@ -336,7 +335,11 @@ def head_meta(a) -> dict:
 
 @torch.no_grad()
 def attach_head(model: Recommender, ds: Dataset, a) -> None:
-    """The co-occurrence head (training/cooc.py) of the args, computed from the training sequences."""
+    """The co-occurrence head (training/cooc.py) of the args, computed from the training sequences;
+    rank 0 removes any head (the transformer alone)."""
+    if a.cooc_rank <= 0:
+        model.cooc_g = None
+        return
     model.attach_cooc(*cooc_head(ds.train, ds.n_items, a.cooc_rank, a.cooc_alpha, a.cooc_weight, model.token_table(),
                                  kind=a.cooc_kind, lam=a.cooc_lambda), meta=head_meta(a))
 

@@ -83,11 +83,7 @@ def main(argv=None):
             heads = [(None, None)] if not a.heads else [h.partition("=")[::2] for h in a.heads.split(";")]
             for head, head_args in heads:
                 if head is not None:
-                    hargs = T.parse_args(argv_t + head_args.split())
-                    if hargs.cooc_rank > 0:
-                        T.attach_head(model, ds, hargs)
-                    else:
-                        model.cooc_g = None  # no head: the transformer alone
+                    T.attach_head(model, ds, T.parse_args(argv_t + head_args.split()))
                 inner_all = evaluate_scorer(T.torch_scorer(model), ds, cases)
                 val_all = evaluate_scorer(T.torch_scorer(model), ds)
                 inner, val = inner_all["candidates"], val_all["candidates"]
