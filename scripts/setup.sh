@@ -22,8 +22,8 @@ fi
 
 echo "== Python venv for training (training/.venv)"
 py=training/.venv/bin/python
-pkgs="torch==2.13.0+cpu onnx onnxruntime numpy pytest"
-if ! { [ -x "$py" ] && "$py" -c "import torch, onnx, onnxruntime, numpy, pytest" 2>/dev/null; }; then
+pkgs="torch==2.13.0+cpu onnx onnxruntime numpy pytest duckdb ruff"
+if ! { [ -x "$py" ] && "$py" -c "import torch, onnx, onnxruntime, numpy, pytest, duckdb, ruff" 2>/dev/null; }; then
   rm -rf training/.venv
   python3 -m venv training/.venv
   stores=""
@@ -32,7 +32,7 @@ if ! { [ -x "$py" ] && "$py" -c "import torch, onnx, onnxruntime, numpy, pytest"
     echo "installed from the machine's local wheel store"
   else
     # A machine without the local wheel store (a developer's own laptop): the ordinary index.
-    training/.venv/bin/pip install -q torch onnx onnxruntime numpy pytest
+    training/.venv/bin/pip install -q torch onnx onnxruntime numpy pytest duckdb ruff
   fi
 fi
 "$py" -c "import torch, onnx, onnxruntime; print('torch', torch.__version__, 'onnx', onnx.__version__, 'onnxruntime', onnxruntime.__version__)"
