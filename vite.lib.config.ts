@@ -1,9 +1,12 @@
 /**
  * Library build: `vite build -c vite.lib.config.ts` → dist/lib/
- *   localrec.js        the one ES module a shop includes (<script type="module" src=".../localrec.js">)
- *   assets/            the inference worker it starts (loaded relative to localrec.js)
- *   ort/               onnxruntime-web's wasm runtime; the default `wasmPaths` is this folder,
- *                      next to localrec.js (override with configure({ wasmPaths }) or wasm-base="...")
+ *   index.js           the engine (the package's `localrec`): no side effects on import
+ *   widget.js          the widget (`localrec/widget`): registers <localrec-recommendations>; the
+ *                      module a shop includes with one script tag (it re-exports the engine too)
+ *   (shared chunks)    code both entries use, next to them
+ *   assets/            the inference worker (loaded relative to the modules)
+ *   ort/               onnxruntime-web's wasm runtime; the default runtime location is this folder,
+ *                      next to the modules (src/engine/config.ts)
  * Type declarations (dist/lib/types/) come from `tsc -p tsconfig.lib.json`.
  */
 import { copyFileSync, mkdirSync } from 'node:fs';
@@ -37,7 +40,7 @@ function copyOrtRuntime(): Plugin {
 }
 
 export default defineConfig({
-  // relative URLs: the worker and chunks load next to localrec.js wherever the shop puts it
+  // relative URLs: the worker and chunks load next to the modules wherever the shop puts them
   base: './',
   publicDir: false,
   resolve: {
@@ -56,9 +59,18 @@ export default defineConfig({
     target: 'es2022',
     sourcemap: true,
     lib: {
-      entry: join(root, 'src/widget/index.ts'),
+      entry: { index: join(root, 'src/index.ts'), widget: join(root, 'src/widget/index.ts') },
       formats: ['es'],
-      fileName: () => 'localrec.js',
+      fileName: (_format, name) => `${name}.js`,
+    },
+    rollupOptions: {
+      // shared code sits beside the entries, so that its `new URL('./ort/', import.meta.url)` is the entries' ort/
+      output: {
+        chunkFileNames: '[name]-[hash].js',
+        // a shop's page loads these files as they are: whitespace is left out too (Vite's library
+        // mode keeps it by default, for bundlers that re-minify; this build is also the script-tag file)
+        minify: true,
+      },
     },
   },
   plugins: [copyOrtRuntime()],

@@ -157,7 +157,7 @@ interface ModelResult {
     transferredCold: number;
     transferredWarm: number;
   };
-  /** createRecommender's phases on the warm load (rec.testing.startup()) and the first recommend() */
+  /** createRecommender's phases on the warm load (window.debug(rec).startup()) and the first recommend() */
   warmStartup: (StartupTimings & { firstRecommendMs: number }) | null;
   memory: { pageJsHeap: number; workerJsHeap: number | null; rendererRss: number | null; wasmBytes: number | null; noWorkerJsHeap: number | null; noWorkerBacking: number | null };
   /** on-device adapter update (learn) time per interaction, ms */
@@ -233,7 +233,7 @@ async function browserLatency(ctx: BrowserContext, m: ModelUnderTest, backend: '
       }
       // on-device adapter updates (issue 5): one learn call per new interaction, timed in the worker
       let adapterMs: number[] | null = null;
-      const t = (rec as unknown as { testing: { adapterTimings?: (o?: { clear?: boolean }) => Promise<number[]> } }).testing;
+      const t = window.debug(rec);
       const waitAdapter = (rec as unknown as { adapter?: () => Promise<unknown> }).adapter;
       if (adapter && t.adapterTimings && waitAdapter) {
         await waitAdapter.call(rec);
@@ -325,7 +325,7 @@ async function firstRecommendation(m: ModelUnderTest, ids: string[]) {
         const r3 = await rec.recommend({ k: 10 });
         const interactionMs = performance.now() - t2;
         // the next visit resumes from the output kept for this history: written before the page goes
-        await rec.testing.storedOutputWritten();
+        await window.debug(rec).storedOutputWritten();
         return {
           pageReady,
           ready,
@@ -336,7 +336,7 @@ async function firstRecommendation(m: ModelUnderTest, ids: string[]) {
           modelReady,
           interactionMs,
           interactionSource: r3.source,
-          startup: rec.testing.startup(),
+          startup: window.debug(rec).startup(),
           firstRecommendMs,
         };
       },
@@ -616,7 +616,7 @@ function report(results: ModelResult[], env: Record<string, string>): string {
     );
   }
   L.push('');
-  L.push('Where the warm first recommendation goes (ms; `rec.testing.startup()` inside `createRecommender`, then the first `recommend()`). After *page scripts* (from navigation start) and *load* (manifest revalidated, model files from Cache Storage, sha256-verified), two things run side by side: the *engine* (Worker start, onnxruntime-web import, wasm runtime start and model session — *of which session* = runtime start and model session, timed in the Worker — and the encoder session; then the stored adapter handed over: *session up* = from createRecommender\'s start) and the page\'s own start (*rest* = catalogue and item-table parse, IndexedDB opened, stored adapter read, restored items, stored model output read). *createRecommender* = when it resolved: at the end of *rest* for a returning visitor whose stored model output matches the history (resume, the first answer *stored*), else once the session is up. *first run* = the first `recommend()` (stored: the page scores the catalogue from the stored user vector; model: history read, first inference, whose kernels are compiled on first use). *A view 1 s later* = one second after the session is up, `track()` of one more view and the `recommend()` that follows: the first answer the model computes on this load (the adapter update runs between them). *Same items as the model*: the warm load\'s first answer lists the items of the cold load\'s last model answer, for the same history.');
+  L.push('Where the warm first recommendation goes (ms; `window.debug(rec).startup()` inside `createRecommender`, then the first `recommend()`). After *page scripts* (from navigation start) and *load* (manifest revalidated, model files from Cache Storage, sha256-verified), two things run side by side: the *engine* (Worker start, onnxruntime-web import, wasm runtime start and model session — *of which session* = runtime start and model session, timed in the Worker — and the encoder session; then the stored adapter handed over: *session up* = from createRecommender\'s start) and the page\'s own start (*rest* = catalogue and item-table parse, IndexedDB opened, stored adapter read, restored items, stored model output read). *createRecommender* = when it resolved: at the end of *rest* for a returning visitor whose stored model output matches the history (resume, the first answer *stored*), else once the session is up. *first run* = the first `recommend()` (stored: the page scores the catalogue from the stored user vector; model: history read, first inference, whose kernels are compiled on first use). *A view 1 s later* = one second after the session is up, `track()` of one more view and the `recommend()` that follows: the first answer the model computes on this load (the adapter update runs between them). *Same items as the model*: the warm load\'s first answer lists the items of the cold load\'s last model answer, for the same history.');
   L.push('');
   L.push('| model | page scripts | load | rest | createRecommender | first run (answered by) | first recommendation | engine (side by side) | of which session | session up | a view 1 s later: track + recommend |');
   L.push('|---|---|---|---|---|---|---|---|---|---|---|');
@@ -639,7 +639,7 @@ function report(results: ModelResult[], env: Record<string, string>): string {
     L.push('|---|---|---|---|---|');
     for (const r of ad) L.push(`| ${r.name} | ${r.adapter!.n} | ${ms(r.adapter!.p50)} ms | ${ms(r.adapter!.p95)} ms | ${target(r.adapter!.p50, 10, ' ms')} |`);
     L.push('');
-    L.push('Timed inside the Worker by the engine (`rec.testing.adapterTimings()`: wall time of the learning steps after one interaction, not the model run or IndexedDB), WASM, after the latency run: one new view per update, each awaited (`rec.adapter()`).');
+    L.push('Timed inside the Worker by the engine (`window.debug(rec).adapterTimings()`: wall time of the learning steps after one interaction, not the model run or IndexedDB), WASM, after the latency run: one new view per update, each awaited (`rec.adapter()`).');
     L.push('');
   }
   return L.join('\n');

@@ -21,7 +21,7 @@
  *
  * no profiler: where the bench's browser/native ratio goes. In the page: two recommenders on the
  * same history, one with the Worker and one without, asked in turn (so both see the same machine
- * load), and the engine's raw run (history tensor, model, top-10: `testing.rankHistories`) through
+ * load), and the engine's raw run (history tensor, model, top-10: `debugHooks(rec).rankHistories`) through
  * the Worker and on the page's thread. Then in Node, the same raw run on the same model file with
  * onnxruntime-web's WASM build (the V8 WebAssembly engine, no browser) and with onnxruntime-node
  * (one thread, the bench's native column), asked in turn. Prints the medians in ms.
@@ -123,7 +123,7 @@ async function startupProfile(): Promise<void> {
           const r = await rec.recommend({ k: 10 });
           const first = performance.now();
           await rec.ready();
-          return { first, source: r.source, startup: rec.testing.startup() };
+          return { first, source: r.source, startup: window.debug(rec).startup() };
         },
         { url: MODEL_URL, ids, seed },
       );
@@ -213,7 +213,7 @@ async function workerVsPage(): Promise<void> {
           for (let j = 0; j < 4; j++) {
             const s = performance.now();
             if (j < 2) await recs[j]!.recommend({ k: 10 });
-            else await recs[j - 2]!.testing.rankHistories([seq], 10);
+            else await window.debug(recs[j - 2]!).rankHistories([seq], 10);
             times[j]!.push(performance.now() - s);
           }
         }
@@ -233,7 +233,7 @@ async function workerVsPage(): Promise<void> {
   console.log(`  Node: the same raw run on onnxruntime-web's WASM ${web.toFixed(3)}, on onnxruntime-node ${native.toFixed(3)} (ratio ${(web / native).toFixed(2)})`);
 }
 
-/** The engine's raw run (as `testing.rankHistories`) in Node on onnxruntime-web's WASM and on onnxruntime-node, in turn: the p50s. */
+/** The engine's raw run (as `debugHooks(rec).rankHistories`) in Node on onnxruntime-web's WASM and on onnxruntime-node, in turn: the p50s. */
 async function rawRunsInNode(): Promise<[number, number]> {
   const manifest = readManifest();
   const modelPath = join(MODEL_DIR, manifest.files.model.path);

@@ -6,6 +6,7 @@
 import { configure, getRecommender, type Recommender } from '../src/widget/index';
 import type { AdapterInfo, CatalogItem, LoadProgress, StoredEvent } from '../src/types';
 import { displayTitle, metaLine, poster } from '../src/widget/format';
+import { stringsFor } from '../src/widget/strings';
 import { buildCatalog, Cart, price, type Catalog } from './store';
 import { h } from './dom';
 
@@ -252,7 +253,7 @@ function cartPage(): HTMLElement[] {
   ];
 }
 
-const TYPE_LABEL: Record<string, string> = { view: 'Viewed', click: 'Clicked', add_to_cart: 'Added to cart', purchase: 'Bought', rate: 'Rated' };
+const TYPE_LABEL: Record<string, string> = stringsFor('en').eventLabels;
 
 function dataPage(): HTMLElement[] {
   const backend = h('strong', { id: 'data-backend' }, rec.backend === 'webgpu' ? 'WebGPU' : rec.backend === 'wasm' ? 'WebAssembly (CPU)' : String(rec.backend));
@@ -400,7 +401,7 @@ function renderAdapter(box: HTMLElement, a: AdapterInfo): void {
       ? h('div', { class: 'gate', id: 'adapter-gates' }, h('p', { class: 'muted small legend' }, h('span', { class: 'swatch shipped' }), 'shipped model ', h('span', { class: 'swatch mine' }), 'with your adapter'), ...rows)
       : h('p', { class: 'muted small', id: 'adapter-gates-empty' }, 'No history yet: nothing to compare.'),
   ];
-  if (a.lastError) parts.push(h('p', { class: 'muted small', id: 'adapter-error' }, a.lastError));
+  if (a.lastError) parts.push(h('p', { class: 'muted small', id: 'adapter-error' }, a.lastError.message));
   box.replaceChildren(...parts);
 }
 

@@ -12,7 +12,7 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const dist = join(root, 'dist');
 const DEMO_MODEL = 'models/movielens/';
 
-if (!existsSync(join(dist, 'index.html')) || !existsSync(join(dist, 'lib/localrec.js'))) {
+if (!existsSync(join(dist, 'index.html')) || !existsSync(join(dist, 'lib/widget.js'))) {
   console.error('postbuild: run `vite build` and `vite build -c vite.lib.config.ts` first');
   process.exit(1);
 }

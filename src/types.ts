@@ -1,5 +1,6 @@
-/** Public types of localrec's one entry point (`src/index.ts`). */
+/** Public types of the engine entry (`src/index.ts`, the package's `localrec`). */
 import type { AdapterOptions, AdapterState } from './core/adapter';
+import type { AdapterError } from './core/errors';
 
 export type { AdapterOptions };
 
@@ -83,10 +84,20 @@ export interface NewItem {
   year?: number | null;
 }
 
+/**
+ * Why an item is recommended, as data (the widget turns it into text in the page's language):
+ * 'history': the visitor's item whose token is closest to it, and the visitor's last event on
+ * that item; 'similar': it is close to the item asked about (`similar`); 'popular': the history
+ * is empty and it is among the most popular.
+ */
+export type Reason =
+  | { kind: 'history'; itemId: string; eventType: EventType }
+  | { kind: 'similar'; itemId: string }
+  | { kind: 'popular' };
+
 export interface RecommendedItem extends CatalogItem {
   score: number;
-  /** short human-readable reason, e.g. 'because you watched Heat (1995)' */
-  reason?: string;
+  reason?: Reason;
 }
 
 export interface RecommendOptions {
@@ -141,8 +152,8 @@ export interface AdapterInfo {
   shippedGate: number[];
   /** the personal gate for the current history (empty without history) */
   personalGate: number[];
-  /** the last problem learning or saving the adapter (e.g. a full disk), or null */
-  lastError: string | null;
+  /** the last problem learning, saving or reading the adapter (e.g. a full disk), or null */
+  lastError: AdapterError | null;
 }
 
 /** The adapter in `exportData()`: its AdapterState with plain number arrays. */

@@ -35,7 +35,7 @@ const open = openHarness;
 interface SessionResult {
   fresh: ExportedAdapter;
   after: ExportedAdapter;
-  info: { updates: number; bytes: number; gateShift: number; shippedGate: number[]; personalGate: number[]; lastError: string | null };
+  info: { updates: number; bytes: number; gateShift: number; shippedGate: number[]; personalGate: number[]; lastError: { message: string } | null };
   applied: boolean;
   gate: number[];
   personalGate: number[];
@@ -65,8 +65,8 @@ async function runSession(page: Page, backend: 'wasm' | 'webgpu', dbName: string
       const info = await rec.adapter();
       const rr = await rec.recommend({ k: 10 });
       const after = (await rec.exportData()).adapter!;
-      const trace = await rec.testing.adapterTrace();
-      const timings = await rec.testing.adapterTimings();
+      const trace = await window.debug(rec).adapterTrace();
+      const timings = await window.debug(rec).adapterTimings();
       return { fresh, after, info, applied: rr.adapterApplied, gate: rr.gate, personalGate: rr.personalGate, trace, timings, backend: rr.backend };
     },
     { items: session },

@@ -22,7 +22,7 @@ for (const model of [tinyModel(), ...shippedModels()]) {
         async ({ url, backend, hs, k }) => {
           const rec = await window.lr.createRecommender({ model: url, backend, dbName: `parity-${backend}` });
           window.recs[backend] = rec;
-          const res = await rec.testing.rankHistories(hs, k);
+          const res = await window.debug(rec).rankHistories(hs, k);
           return { ...res, reported: rec.backend };
         },
         { url: model.url, backend, hs, k: K },
@@ -75,8 +75,8 @@ for (const model of [tinyModel(), ...shippedModels()]) {
     const after = await page.evaluate(
       async ({ hs, k }) => {
         const rec = window.recs.webgpu!;
-        const how = await rec.testing.simulateGpuFailure('destroy-device');
-        const res = await rec.testing.rankHistories(hs.slice(0, 10), k);
+        const how = await window.debug(rec).simulateGpuFailure('destroy-device');
+        const res = await window.debug(rec).rankHistories(hs.slice(0, 10), k);
         const r = await rec.recommend({ k: 3 });
         return { ...res, how, reported: rec.backend, recBackend: r.backend };
       },

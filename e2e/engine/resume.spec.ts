@@ -25,8 +25,8 @@ test('a returning visitor is answered from the stored model output while the ses
       const rec = await window.lr.createRecommender({ model: url, backend: 'wasm', dbName: 'resume-spec' });
       for (const id of views) await rec.track({ type: 'view', itemId: id });
       const a = await rec.recommend({ k: 10 });
-      const resumed = rec.testing.startup()!.resumed;
-      await rec.testing.storedOutputWritten(); // before the page goes (a navigation aborts the write)
+      const resumed = window.debug(rec).startup()!.resumed;
+      await window.debug(rec).storedOutputWritten(); // before the page goes (a navigation aborts the write)
       rec.close();
       return { ids: a.items.map((x) => x.id), source: a.source, resumed };
     },
@@ -39,7 +39,7 @@ test('a returning visitor is answered from the stored model output while the ses
   const again = await page.evaluate(
     async ({ url }) => {
       const rec = await window.lr.createRecommender({ model: url, backend: 'wasm', dbName: 'resume-spec' });
-      const startup = rec.testing.startup()!;
+      const startup = window.debug(rec).startup()!;
       const stored = await rec.recommend({ k: 10 });
       await rec.ready();
       const model = await rec.recommend({ k: 10 });

@@ -12,14 +12,33 @@ export type LocalrecErrorCode =
   | 'bad-event'
   | 'invalid-argument'
   | 'backend'
-  | 'closed';
+  | 'closed'
+  | 'adapter';
+
+/**
+ * The class name of each code, written out: a minifier renames classes, so `new.target.name`
+ * would be a letter in a production build, and the Worker boundary and callers read `name`.
+ */
+const NAMES: Record<LocalrecErrorCode, string> = {
+  'model-integrity': 'ModelIntegrityError',
+  'model-format': 'ModelFormatError',
+  'model-load': 'ModelLoadError',
+  'storage-unavailable': 'StorageUnavailableError',
+  quota: 'QuotaError',
+  'unknown-item': 'UnknownItemError',
+  'bad-event': 'BadEventError',
+  'invalid-argument': 'InvalidArgumentError',
+  backend: 'BackendError',
+  closed: 'ClosedError',
+  adapter: 'AdapterError',
+};
 
 export class LocalrecError extends Error {
   readonly code: LocalrecErrorCode;
   constructor(code: LocalrecErrorCode, message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.code = code;
-    this.name = new.target.name;
+    this.name = NAMES[code];
   }
 }
 
@@ -94,5 +113,22 @@ export class BackendError extends LocalrecError {
 export class ClosedError extends LocalrecError {
   constructor() {
     super('closed', 'the recommender is closed');
+  }
+}
+
+/**
+ * The visitor's adapter could not learn, be saved or be read back. Never thrown at a caller:
+ * recorded on `adapter().lastError` while the recommender keeps answering.
+ */
+export class AdapterError extends LocalrecError {
+  /**
+   * refused: an update gave non-finite values and was dropped; save: the adapter could not be
+   * written (it stays in use and is saved with the next update); stored: the stored adapter was
+   * unreadable or of another shape and a fresh one replaced it; learn: an update failed.
+   */
+  readonly reason: 'refused' | 'save' | 'stored' | 'learn';
+  constructor(reason: AdapterError['reason'], message: string, options?: { cause?: unknown }) {
+    super('adapter', message, options);
+    this.reason = reason;
   }
 }

@@ -302,7 +302,7 @@ export class ItemTable {
    * first (ties by lower index). Never returns `index` itself, the pad row 0, rows with a
    * zero token, or rows in `exclude`.
    */
-  similar(index: number, k: number, exclude?: Set<number>): Scored[] {
+  similar(index: number, k: number, exclude?: ReadonlySet<number>): Scored[] {
     this.check(index);
     if (index === 0) return [];
     const norms = this.getNorms();

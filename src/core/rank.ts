@@ -7,7 +7,7 @@ export interface Scored {
 
 export interface TopKOptions {
   /** indices never returned */
-  exclude?: Set<number>;
+  exclude?: ReadonlySet<number>;
   /** only these indices are considered (out-of-range and duplicate entries ignored) */
   allowed?: Iterable<number>;
   /** first index considered (default 0; pass 1 to skip the pad column) */

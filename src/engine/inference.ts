@@ -63,11 +63,8 @@ export interface InferenceEngine {
   run(history: BigInt64Array, batch: number, length: number, withScores?: boolean): Promise<RunResult>;
   /** features: int64 [batch, maxFeatures] → tokens float32 [batch, dim] */
   encode(features: BigInt64Array, batch: number): Promise<Float32Array>;
-  /**
-   * Test hook: make the next GPU run fail as a lost device would ('throw'), or destroy the
-   * WebGPU device for real ('destroy-device'). The engine must still answer (on WASM).
-   */
-  simulateGpuFailure(mode: 'throw' | 'destroy-device'): Promise<string>;
+  /** The debug channel's fault injection (operations.ts, DebugRequest 'gpu-failure'). */
+  simulateGpuFailure?(mode: 'throw' | 'destroy-device'): Promise<string>;
   readonly backend: Backend;
   close(): Promise<void>;
 }

@@ -1,13 +1,13 @@
 /**
- * The visitor's adapter where the model runs (issue 5): in the inference worker, or in the page
+ * The visitor's adapter where the model runs: in the inference worker, or in the page
  * when there is no worker (and in Node tests). {@link AdapterRuntime} holds the working copy of the
  * adapter and the item table (built from the verified items.bin bytes the engine receives at init)
  * and does the O(catalogue) work: rescoring with the personal user representation and the
  * learning steps. {@link LocalEngine} puts it in front of any in-realm InferenceEngine; the worker
- * (worker.ts) wraps its OrtEngine the same way and WorkerEngine forwards the calls, so both paths
+ * (worker.ts) wraps its OrtEngine the same way and the Worker client forwards the calls, so both paths
  * compute the same thing with the same code.
  *
- * The page (recommender.ts) keeps the source of truth in IndexedDB: it hands the stored adapter
+ * The page (adapter-session.ts) keeps the source of truth in IndexedDB: it hands the stored adapter
  * over with `adapterSet` and persists the state `adapterLearn` returns after an accepted update.
  */
 import {
@@ -18,10 +18,11 @@ import {
   type LearnResult,
 } from '../core/adapter';
 import { now } from '../core/clock';
-import { BackendError, ModelFormatError } from '../core/errors';
+import { BackendError, InvalidArgumentError, ModelFormatError } from '../core/errors';
 import { ItemTable } from '../core/item-table';
 import type { Backend } from '../types';
 import type { EngineInit, EngineInitResult, InferenceEngine, RunResult } from './inference';
+import type { DebugRequest, Engine } from './operations';
 
 /** One run of the model with the adapter applied. */
 export interface PersonalRunResult extends RunResult {
@@ -59,25 +60,6 @@ export interface AdapterDebug {
 
 export const MAX_TIMINGS = 256;
 export const MAX_TRACE = 64;
-
-/** The adapter calls an engine offers besides inference. */
-export interface AdapterHost {
-  /** Sets the working adapter (null: none, runs are the shipped model's) and its options. */
-  adapterSet(state: AdapterState | null, options?: AdapterOptions): Promise<void>;
-  /** Runs one history (batch 1, right-aligned int64 [1, length]) and applies the adapter. */
-  runPersonal(history: BigInt64Array, length: number): Promise<PersonalRunResult>;
-  /** One on-device update (the steps after one interaction). Throws when no adapter is set. */
-  adapterLearn(example: LearnRequest, now: number): Promise<LearnResponse>;
-  /** Timings and learn inputs (tests, benchmark); `clear` empties the timings. */
-  adapterDebug(clear: boolean): Promise<AdapterDebug>;
-}
-
-export type PersonalEngine = InferenceEngine & AdapterHost;
-
-export function isPersonalEngine(e: InferenceEngine): e is PersonalEngine {
-  const x = e as Partial<AdapterHost>;
-  return typeof x.adapterSet === 'function' && typeof x.runPersonal === 'function' && typeof x.adapterLearn === 'function';
-}
 
 /** The adapter's working copy and the maths that need the item table. Synchronous. */
 export class AdapterRuntime {
@@ -147,8 +129,11 @@ export class AdapterRuntime {
   }
 }
 
-/** An in-realm InferenceEngine with the adapter in front (in-page inference, Node tests, the worker). */
-export class LocalEngine implements PersonalEngine {
+/**
+ * An in-realm InferenceEngine with the adapter in front (in-page inference, Node tests, the
+ * Worker): the implementation of every operation of the table (operations.ts).
+ */
+export class LocalEngine implements Engine {
   private readonly adapter = new AdapterRuntime();
 
   constructor(private readonly inner: InferenceEngine) {}
@@ -179,16 +164,14 @@ export class LocalEngine implements PersonalEngine {
     return this.adapter.learn(example, at);
   }
 
-  async adapterDebug(clear: boolean): Promise<AdapterDebug> {
-    return this.adapter.debug(clear);
+  async debug(request: DebugRequest): Promise<unknown> {
+    if (request.kind === 'adapter') return this.adapter.debug(request.clear);
+    if (request.kind === 'gpu-failure' && this.inner.simulateGpuFailure) return this.inner.simulateGpuFailure(request.mode);
+    throw new InvalidArgumentError(`debug: this engine does not answer ${JSON.stringify(request)}`);
   }
 
   encode(features: BigInt64Array, batch: number): Promise<Float32Array> {
     return this.inner.encode(features, batch);
-  }
-
-  simulateGpuFailure(mode: 'throw' | 'destroy-device'): Promise<string> {
-    return this.inner.simulateGpuFailure(mode);
   }
 
   close(): Promise<void> {

@@ -1,14 +1,17 @@
 /**
- * Typed message protocol between the page (WorkerEngine) and the inference worker (worker.ts).
- * Every request carries an id; the worker answers each with exactly one response of the same id.
- * Errors cross the boundary as plain data and are re-created as the named classes.
+ * The messages between the page (worker-client.ts) and the inference Worker (worker.ts), derived
+ * from the operation table (operations.ts). Every request carries an id; the Worker answers each
+ * with exactly one response of the same id. Errors cross the boundary as plain data and are
+ * re-created as the named classes, by their `code` (class names do not survive minification).
  */
 import {
+  AdapterError,
   BackendError,
   BadEventError,
   ClosedError,
   InvalidArgumentError,
   LocalrecError,
+  type LocalrecErrorCode,
   ModelFormatError,
   ModelIntegrityError,
   ModelLoadError,
@@ -16,134 +19,70 @@ import {
   StorageUnavailableError,
   UnknownItemError,
 } from '../core/errors';
-import type { AdapterOptions, AdapterState } from '../core/adapter';
-import type { Backend } from '../types';
-import type { EngineInit, EngineInitResult, RunResult } from './inference';
-import type { AdapterDebug, LearnRequest, LearnResponse, PersonalEngine, PersonalRunResult } from './personal';
+import { type Engine, OPERATIONS, type OpArgs, type OpName, type OpResult, transferables } from './operations';
 
-export type WorkerRequest =
-  | { id: number; op: 'init'; init: EngineInit }
-  | { id: number; op: 'run'; history: BigInt64Array; batch: number; length: number; withScores: boolean }
-  | { id: number; op: 'encode'; features: BigInt64Array; batch: number }
-  | { id: number; op: 'simulateGpuFailure'; mode: 'throw' | 'destroy-device' }
-  | { id: number; op: 'adapterSet'; state: AdapterState | null; options?: AdapterOptions }
-  | { id: number; op: 'runPersonal'; history: BigInt64Array; length: number }
-  | { id: number; op: 'adapterLearn'; example: LearnRequest; now: number }
-  | { id: number; op: 'adapterDebug'; clear: boolean }
-  | { id: number; op: 'close' };
-
-export interface WorkerResults {
-  init: EngineInitResult;
-  run: RunResult;
-  encode: Float32Array;
-  simulateGpuFailure: string;
-  adapterSet: null;
-  runPersonal: PersonalRunResult;
-  adapterLearn: LearnResponse;
-  adapterDebug: AdapterDebug;
-  close: null;
-}
-
-export type WorkerOp = WorkerRequest['op'];
+export type WorkerRequest = { [K in OpName]: { id: number; op: K; args: OpArgs<K> } }[OpName];
 
 export interface SerializedError {
   name: string;
-  code?: string;
+  code?: LocalrecErrorCode;
   message: string;
   file?: string;
   itemId?: string;
+  reason?: AdapterError['reason'];
 }
 
 export type WorkerResponse =
-  | { [K in WorkerOp]: { id: number; op: K; ok: true; result: WorkerResults[K] } }[WorkerOp]
-  | { id: number; op: WorkerOp; ok: false; error: SerializedError };
+  | { [K in OpName]: { id: number; op: K; ok: true; result: OpResult<K> } }[OpName]
+  | { id: number; op: OpName; ok: false; error: SerializedError };
 
 export function serializeError(e: unknown): SerializedError {
   if (e instanceof LocalrecError) {
     const out: SerializedError = { name: e.name, code: e.code, message: e.message };
     if (e instanceof ModelIntegrityError) out.file = e.file;
     if (e instanceof UnknownItemError) out.itemId = e.itemId;
+    if (e instanceof AdapterError) out.reason = e.reason;
     return out;
   }
   if (e instanceof Error) return { name: e.name, message: e.message };
   return { name: 'Error', message: String(e) };
 }
 
-/** Re-creates the named error class; anything unnamed becomes a BackendError. */
-export function deserializeError(s: SerializedError): LocalrecError {
-  switch (s.name) {
-    case 'ModelIntegrityError':
-      return new ModelIntegrityError(s.file ?? '', s.message);
-    case 'ModelFormatError':
-      return new ModelFormatError(s.message);
-    case 'ModelLoadError':
-      return new ModelLoadError(s.message);
-    case 'StorageUnavailableError':
-      return new StorageUnavailableError(s.message);
-    case 'QuotaError':
-      return new QuotaError(s.message);
-    case 'UnknownItemError': {
-      return new UnknownItemError(s.itemId ?? '');
-    }
-    case 'BadEventError':
-      return new BadEventError(s.message);
-    case 'InvalidArgumentError':
-      return new InvalidArgumentError(s.message);
-    case 'ClosedError':
-      return new ClosedError();
-    case 'BackendError':
-      return new BackendError(s.message);
-    default:
-      return new BackendError(`${s.name}: ${s.message}`);
-  }
-}
+const BY_CODE: { [C in LocalrecErrorCode]: (s: SerializedError) => LocalrecError } = {
+  'model-integrity': (s) => new ModelIntegrityError(s.file ?? '', s.message),
+  'model-format': (s) => new ModelFormatError(s.message),
+  'model-load': (s) => new ModelLoadError(s.message),
+  'storage-unavailable': (s) => new StorageUnavailableError(s.message),
+  quota: (s) => new QuotaError(s.message),
+  'unknown-item': (s) => new UnknownItemError(s.itemId ?? ''),
+  'bad-event': (s) => new BadEventError(s.message),
+  'invalid-argument': (s) => new InvalidArgumentError(s.message),
+  backend: (s) => new BackendError(s.message),
+  closed: () => new ClosedError(),
+  adapter: (s) => new AdapterError(s.reason ?? 'learn', s.message),
+};
 
-/** Buffers to transfer (not copy) with a message. */
-export function transferables(...arrays: (ArrayBufferView | undefined)[]): Transferable[] {
-  const out: Transferable[] = [];
-  for (const a of arrays) {
-    if (a && a.buffer instanceof ArrayBuffer && !out.includes(a.buffer)) out.push(a.buffer);
-  }
-  return out;
+/** Re-creates the named error class from its code; anything without one becomes a BackendError. */
+export function deserializeError(s: SerializedError): LocalrecError {
+  const make = s.code ? BY_CODE[s.code] : undefined;
+  return make ? make(s) : new BackendError(`${s.name}: ${s.message}`);
 }
 
 /**
- * The worker's side of the protocol: runs one request on `engine` and returns the one response
+ * The Worker's side of the protocol: runs one request on `engine` and returns the one response
  * (with the buffers to transfer). worker.ts posts it; tests run it in-process.
  */
-export async function handleRequest(engine: PersonalEngine, req: WorkerRequest): Promise<{ msg: WorkerResponse; transfer: Transferable[] }> {
+export async function handleRequest(
+  engine: Engine,
+  req: WorkerRequest,
+): Promise<{ msg: WorkerResponse; transfer: Transferable[] }> {
   try {
-    switch (req.op) {
-      case 'init':
-        return { msg: { id: req.id, op: 'init', ok: true, result: await engine.init(req.init) }, transfer: [] };
-      case 'run': {
-        const result = await engine.run(req.history, req.batch, req.length, req.withScores);
-        return { msg: { id: req.id, op: 'run', ok: true, result }, transfer: transferables(result.scores, result.user, result.gate) };
-      }
-      case 'encode': {
-        const result = await engine.encode(req.features, req.batch);
-        return { msg: { id: req.id, op: 'encode', ok: true, result }, transfer: transferables(result) };
-      }
-      case 'simulateGpuFailure':
-        return { msg: { id: req.id, op: 'simulateGpuFailure', ok: true, result: await engine.simulateGpuFailure(req.mode) }, transfer: [] };
-      case 'adapterSet':
-        await engine.adapterSet(req.state, req.options);
-        return { msg: { id: req.id, op: 'adapterSet', ok: true, result: null }, transfer: [] };
-      case 'runPersonal': {
-        const result = await engine.runPersonal(req.history, req.length);
-        return {
-          msg: { id: req.id, op: 'runPersonal', ok: true, result },
-          transfer: transferables(result.scores, result.user, result.gate, result.personal?.user, result.personal?.gate),
-        };
-      }
-      case 'adapterLearn':
-        return { msg: { id: req.id, op: 'adapterLearn', ok: true, result: await engine.adapterLearn(req.example, req.now) }, transfer: [] };
-      case 'adapterDebug':
-        return { msg: { id: req.id, op: 'adapterDebug', ok: true, result: await engine.adapterDebug(req.clear) }, transfer: [] };
-      case 'close':
-        await engine.close();
-        return { msg: { id: req.id, op: 'close', ok: true, result: null }, transfer: [] };
-    }
+    const op = req.op;
+    const call = engine[op] as (...args: unknown[]) => Promise<OpResult<typeof op>>;
+    const result = await call.apply(engine, req.args);
+    const returns = OPERATIONS[op].returns as ((r: unknown) => (ArrayBufferView | undefined)[]) | undefined;
+    const msg = { id: req.id, op, ok: true, result } as WorkerResponse;
+    return { msg, transfer: returns ? transferables(returns(result)) : [] };
   } catch (e) {
     return { msg: { id: req.id, op: req.op, ok: false, error: serializeError(e) }, transfer: [] };
   }

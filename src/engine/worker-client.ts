@@ -1,111 +1,67 @@
-/** The page side of the inference worker: the InferenceEngine and AdapterHost interfaces over postMessage. */
-import type { AdapterOptions, AdapterState } from '../core/adapter';
+/** The page side of the inference Worker: every operation of the table (operations.ts) over postMessage. */
 import { BackendError, ClosedError } from '../core/errors';
 import type { Backend } from '../types';
-import type { EngineInit, EngineInitResult, RunResult } from './inference';
-import type { AdapterDebug, LearnRequest, LearnResponse, PersonalEngine, PersonalRunResult } from './personal';
-import {
-  deserializeError,
-  transferables,
-  type WorkerOp,
-  type WorkerRequest,
-  type WorkerResponse,
-  type WorkerResults,
-} from './protocol';
+import { type Engine, engineOver, OPERATIONS, type OpArgs, type OpName, type OpResult, transferables } from './operations';
+import { deserializeError, type WorkerRequest, type WorkerResponse } from './protocol';
 
 type Pending = { resolve: (v: unknown) => void; reject: (e: unknown) => void };
-type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 
-export class WorkerEngine implements PersonalEngine {
-  private readonly worker: Worker;
-  private nextId = 1;
-  private readonly pending = new Map<number, Pending>();
-  private current: Backend = 'wasm';
-  private closed = false;
+/** How long close() waits for the Worker to release its sessions before it is terminated. */
+const CLOSE_GRACE_MS = 1000;
 
-  constructor(worker?: Worker) {
-    this.worker = worker ?? new Worker(new URL('./worker.ts', import.meta.url), { type: 'module', name: 'localrec-inference' });
-    this.worker.onmessage = (ev: MessageEvent<WorkerResponse>) => {
-      const msg = ev.data;
-      const p = this.pending.get(msg.id);
-      if (!p) return;
-      this.pending.delete(msg.id);
-      if (msg.ok) p.resolve(msg.result);
-      else p.reject(deserializeError(msg.error));
-    };
-    this.worker.onerror = (ev: ErrorEvent) => {
-      ev.preventDefault();
-      const err = new BackendError(`the inference worker failed: ${ev.message || 'script error'}`);
-      for (const p of this.pending.values()) p.reject(err);
-      this.pending.clear();
-    };
-  }
+/** An engine in a Web Worker (by default the bundled worker.ts). */
+export function workerEngine(worker?: Worker): Engine {
+  const w = worker ?? new Worker(new URL('./worker.ts', import.meta.url), { type: 'module', name: 'localrec-inference' });
+  const pending = new Map<number, Pending>();
+  let nextId = 1;
+  let current: Backend = 'wasm';
+  let closed = false;
 
-  get backend(): Backend {
-    return this.current;
-  }
-
-  private call<K extends WorkerOp>(
-    req: DistributiveOmit<Extract<WorkerRequest, { op: K }>, 'id'>,
-    transfer: Transferable[] = [],
-  ): Promise<WorkerResults[K]> {
-    if (this.closed) return Promise.reject(new ClosedError());
-    const id = this.nextId++;
-    return new Promise<WorkerResults[K]>((resolve, reject) => {
-      this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
-      this.worker.postMessage({ ...req, id } as WorkerRequest, transfer);
-    });
-  }
-
-  async init(init: EngineInit): Promise<EngineInitResult> {
-    // model bytes are transferred (the page keeps items.bin: it sends a copy)
-    const res = await this.call<'init'>({ op: 'init', init }, transferables(init.model, init.items, init.encoder));
-    this.current = res.backend;
-    return res;
-  }
-
-  async run(history: BigInt64Array, batch: number, length: number, withScores = true): Promise<RunResult> {
-    const res = await this.call<'run'>({ op: 'run', history, batch, length, withScores });
-    this.current = res.backend;
-    return res;
-  }
-
-  encode(features: BigInt64Array, batch: number): Promise<Float32Array> {
-    return this.call<'encode'>({ op: 'encode', features, batch });
-  }
-
-  simulateGpuFailure(mode: 'throw' | 'destroy-device'): Promise<string> {
-    return this.call<'simulateGpuFailure'>({ op: 'simulateGpuFailure', mode });
-  }
-
-  async adapterSet(state: AdapterState | null, options?: AdapterOptions): Promise<void> {
-    await this.call<'adapterSet'>({ op: 'adapterSet', state, ...(options ? { options } : {}) });
-  }
-
-  async runPersonal(history: BigInt64Array, length: number): Promise<PersonalRunResult> {
-    const res = await this.call<'runPersonal'>({ op: 'runPersonal', history, length });
-    this.current = res.backend;
-    return res;
-  }
-
-  adapterLearn(example: LearnRequest, now: number): Promise<LearnResponse> {
-    return this.call<'adapterLearn'>({ op: 'adapterLearn', example, now });
-  }
-
-  adapterDebug(clear: boolean): Promise<AdapterDebug> {
-    return this.call<'adapterDebug'>({ op: 'adapterDebug', clear });
-  }
-
-  async close(): Promise<void> {
-    if (this.closed) return;
-    try {
-      await Promise.race([this.call<'close'>({ op: 'close' }), new Promise((r) => setTimeout(r, 1000))]);
-    } catch {
-      // closing anyway
+  w.onmessage = (ev: MessageEvent<WorkerResponse>) => {
+    const msg = ev.data;
+    const p = pending.get(msg.id);
+    if (!p) return;
+    pending.delete(msg.id);
+    if (!msg.ok) {
+      p.reject(deserializeError(msg.error));
+      return;
     }
-    this.closed = true;
-    this.worker.terminate();
-    for (const p of this.pending.values()) p.reject(new ClosedError());
-    this.pending.clear();
-  }
+    // every answer that names its backend says which one answers from now on
+    const b = (msg.result as { backend?: unknown } | null)?.backend;
+    if (b === 'wasm' || b === 'webgpu' || b === 'node') current = b;
+    p.resolve(msg.result);
+  };
+  w.onerror = (ev: ErrorEvent) => {
+    ev.preventDefault();
+    const err = new BackendError(`the inference worker failed: ${ev.message || 'script error'}`);
+    for (const p of pending.values()) p.reject(err);
+    pending.clear();
+  };
+
+  const send = <K extends OpName>(op: K, args: OpArgs<K>): Promise<OpResult<K>> => {
+    if (closed) return Promise.reject(new ClosedError());
+    const id = nextId++;
+    const sends = OPERATIONS[op].sends as ((...a: unknown[]) => (ArrayBufferView | undefined)[]) | undefined;
+    const transfer = sends ? transferables(sends(...args)) : [];
+    return new Promise<OpResult<K>>((resolve, reject) => {
+      pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
+      w.postMessage({ op, args, id } as WorkerRequest, transfer);
+    });
+  };
+
+  const close = async (): Promise<void> => {
+    if (closed) return;
+    // a Worker that no longer answers is terminated all the same
+    const grace = new Promise<void>((r) => setTimeout(r, CLOSE_GRACE_MS));
+    await Promise.race([send('close', []).then(
+      () => undefined,
+      () => undefined,
+    ), grace]);
+    closed = true;
+    w.terminate();
+    for (const p of pending.values()) p.reject(new ClosedError());
+    pending.clear();
+  };
+
+  return engineOver((op, args) => (op === 'close' ? (close() as never) : send(op, args)), () => current);
 }

@@ -1,8 +1,8 @@
 /// <reference lib="webworker" />
 /**
- * The inference worker: onnxruntime-web (native WebGPU EP build, or the WASM-only build) off the main
- * thread, and the visitor's adapter (rescoring and on-device learning, personal.ts). Receives
- * WorkerRequest messages, answers WorkerResponse messages (protocol.ts, handleRequest).
+ * The inference Worker: onnxruntime-web (native WebGPU EP build, or the WASM-only build) off the
+ * main thread, and the visitor's adapter (personal.ts). Answers the operations of the table
+ * (operations.ts) through protocol.ts's handler.
  */
 import { OrtEngine } from './inference';
 import { loadWebOrt } from './ort-web';

@@ -1,31 +1,33 @@
 /**
  * The widget's page-level API: one shared recommender per page, created lazily from the
- * configuration (`configure()` or the first element's `model-base` / `wasm-base` attributes).
- * No globals: everything lives in this module's scope.
+ * configuration (`configure()` or the first element's `model-base` / `wasm-base` attributes,
+ * over the engine's defaults in `env`). No globals: everything lives in this module's scope.
  */
-import { createRecommender } from '../index';
-import type { BackendChoice, LoadProgress, StoredEvent, TrackEvent } from '../types';
+import {
+  type BackendChoice,
+  createRecommender,
+  env,
+  type LoadProgress,
+  type Recommender,
+  type StoredEvent,
+  type TrackEvent,
+} from '../index';
+import { type StringOverrides, stringsFor, type WidgetStrings } from './strings';
 
-export type Recommender = Awaited<ReturnType<typeof createRecommender>>;
+export type { Recommender };
 
 export interface WidgetConfig {
-  /** Base URL of the model folder (with manifest.json), on the shop's origin. */
+  /** Base URL of the model folder (with manifest.json), on the shop's origin (default `env.model`). */
   model?: string;
-  /** Base URL of onnxruntime-web's .wasm/.mjs files, on the shop's origin. */
+  /** Base URL of onnxruntime-web's .wasm/.mjs files, on the shop's origin (default: see `env`). */
   wasmPaths?: string;
   backend?: BackendChoice;
   /** Use an already created recommender instead of creating one. */
   recommender?: Recommender;
   /** Extra listener for model download progress. */
   onProgress?: (p: LoadProgress) => void;
-}
-
-export const DEFAULT_MODEL = '/models/movielens/';
-
-/** Where the library build's own copy of onnxruntime-web's wasm files lives: next to the script. */
-function defaultWasmPaths(): string | undefined {
-  if (!import.meta.env.LOCALREC_LIB) return undefined;
-  return new URL(/* @vite-ignore */ './ort/', import.meta.url).href;
+  /** Replacements for any of the widget's texts (see WidgetStrings). */
+  strings?: StringOverrides;
 }
 
 let config: WidgetConfig = {};
@@ -38,46 +40,46 @@ const progressListeners = new Set<(p: LoadProgress) => void>();
  * connects (later calls only fill in what is still unset; an instance already created stays).
  */
 export function configure(c: WidgetConfig): void {
+  if (c.strings) config = { ...config, strings: { ...config.strings, ...c.strings } };
   if (pending) {
     if (c.recommender) pending = Promise.resolve(c.recommender);
     return;
   }
-  config = { ...config, ...Object.fromEntries(Object.entries(c).filter(([, v]) => v !== undefined)) };
+  const { strings: _strings, ...rest } = c;
+  config = { ...config, ...Object.fromEntries(Object.entries(rest).filter(([, v]) => v !== undefined)) };
   if (c.recommender) pending = Promise.resolve(c.recommender);
 }
 
 /** Fill in configuration from element attributes, without overriding `configure()`. */
-export function configureDefaults(c: WidgetConfig): void {
+export function configureDefaults(c: Pick<WidgetConfig, 'model' | 'wasmPaths'>): void {
   if (pending) return;
-  for (const [k, v] of Object.entries(c) as [keyof WidgetConfig, unknown][]) {
-    if (v !== undefined && v !== null && config[k] === undefined) (config as Record<string, unknown>)[k] = v;
-  }
+  if (c.model !== undefined && config.model === undefined) config.model = c.model;
+  if (c.wasmPaths !== undefined && config.wasmPaths === undefined) config.wasmPaths = c.wasmPaths;
+}
+
+/** The widget's texts in a language, with the page's replacements. */
+export function widgetStrings(lang: string | null | undefined): WidgetStrings {
+  return stringsFor(lang, config.strings);
 }
 
 /** The page's shared recommender (created on first use). */
 export function getRecommender(): Promise<Recommender> {
   if (!pending) {
-    const wasmPaths = config.wasmPaths ?? defaultWasmPaths();
-    pending = createRecommender({
-      model: config.model ?? DEFAULT_MODEL,
-      backend: config.backend ?? 'auto',
-      ...(wasmPaths ? { wasmPaths } : {}),
+    const created = createRecommender({
+      model: config.model ?? env.model,
+      backend: config.backend ?? env.backend,
+      ...(config.wasmPaths ? { wasmPaths: config.wasmPaths } : {}),
       onProgress: (p: LoadProgress) => {
         lastProgress = p;
         config.onProgress?.(p);
         for (const l of progressListeners) l(p);
       },
     });
-    pending.catch(() => {
-      /* reported to each caller */
-    });
+    // each caller of getRecommender() receives the rejection; this copy only keeps it from being unhandled
+    created.catch(() => undefined);
+    pending = created;
   }
   return pending;
-}
-
-/** Whether the shared recommender has been requested yet. */
-export function isStarted(): boolean {
-  return pending !== null;
 }
 
 /** Listen to model download progress; returns an unsubscribe function. */

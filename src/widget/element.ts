@@ -11,18 +11,13 @@
  * Events (bubbling, composed): `localrec-select` {itemId, item}, `localrec-render`
  * {items, source, gate, backend}, `localrec-error` {error}.
  */
-import { configureDefaults, getRecommender, onProgress, type Recommender } from './api';
+import type { LoadProgress, RecommendedItem } from '../index';
+import { configureDefaults, getRecommender, onProgress, type Recommender, widgetStrings } from './api';
 import { displayTitle, metaLine, poster } from './format';
+import { fill, reasonText, type WidgetStrings } from './strings';
 import { WIDGET_CSS } from './styles';
-import type { LoadProgress, RecommendedItem } from '../types';
 
 type Placement = 'home' | 'item' | 'cart';
-
-const HEADINGS: Record<Placement, string> = {
-  home: 'Next for you',
-  item: 'Similar items',
-  cart: 'Goes well with your cart',
-};
 
 /** What a row shows: `localrec-render` event detail and `element.result`. */
 export interface Rendered {
@@ -51,26 +46,12 @@ function el<K extends keyof HTMLElementTagNameMap>(tag: K, cls?: string, part?: 
   return e;
 }
 
-function errorMessage(e: unknown): string {
-  if (e && typeof e === 'object' && 'message' in e) return String((e as { message: unknown }).message);
-  return String(e);
-}
-
-const articleTitleCache = new WeakMap<object, [string, string][]>();
-/** The catalog's titles written with a trailing article, and how to show them. */
-function articleTitles(rec: Recommender): [string, string][] {
-  let list = articleTitleCache.get(rec);
-  if (!list) {
-    list = [];
-    for (const it of rec.items()) {
-      const nice = displayTitle(it.title);
-      const m = /\s*(\([^)]*\))\s*$/u.exec(it.title);
-      const withYear = m ? `${nice} ${m[1]}` : nice;
-      if (/, (The|A|An|Les|La|Le|L'|Il|Das|Der|Die|El)\b/u.test(it.title) && withYear !== it.title) list.push([it.title, withYear]);
-    }
-    articleTitleCache.set(rec, list);
-  }
-  return list;
+/** How an item is named inside a reason: its display title, with the year where there is one. */
+function reasonTitle(rec: Recommender, itemId: string): string | undefined {
+  if (!rec.has(itemId)) return undefined;
+  const it = rec.item(itemId);
+  const title = displayTitle(it.title) || it.id;
+  return it.year ? `${title} (${it.year})` : title;
 }
 
 export class LocalrecRecommendations extends HTMLElement {
@@ -104,7 +85,6 @@ export class LocalrecRecommendations extends HTMLElement {
     this.#headingEl = el('h2', '', 'heading');
     this.#headingEl.id = 'h';
     this.#badge = el('span', 'badge', 'badge');
-    this.#badge.textContent = 'Private · on this device';
     head.append(this.#headingEl, this.#badge);
     this.#status = el('div', 'status', 'status');
     this.#status.setAttribute('role', 'status');
@@ -133,8 +113,15 @@ export class LocalrecRecommendations extends HTMLElement {
     return this.#last;
   }
 
+  /** The strings of this element's language (`lang` on it or an ancestor, else the document's). */
+  get #strings(): WidgetStrings {
+    const lang = this.closest('[lang]')?.getAttribute('lang') ?? document.documentElement.lang;
+    return widgetStrings(lang);
+  }
+
   connectedCallback(): void {
     this.#connected = true;
+    this.#badge.textContent = this.#strings.badge;
     this.#renderHeading();
     const model = this.getAttribute('model-base');
     const wasm = this.getAttribute('wasm-base');
@@ -229,7 +216,7 @@ export class LocalrecRecommendations extends HTMLElement {
   }
 
   #renderHeading(): void {
-    this.#headingEl.textContent = this.getAttribute('heading') ?? HEADINGS[this.placement];
+    this.#headingEl.textContent = this.getAttribute('heading') ?? this.#strings.headings[this.placement];
   }
 
   #showProgress(p: LoadProgress | null): void {
@@ -240,12 +227,13 @@ export class LocalrecRecommendations extends HTMLElement {
     bar.setAttribute('aria-valuemin', '0');
     bar.setAttribute('aria-valuemax', '100');
     bar.setAttribute('aria-valuenow', String(pct));
-    bar.setAttribute('aria-label', 'Loading the on-device model');
-    const fill = el('span');
-    fill.style.width = `${pct}%`;
-    bar.append(fill);
+    const s = this.#strings;
+    bar.setAttribute('aria-label', s.loadingLabel);
+    const done = el('span');
+    done.style.width = `${pct}%`;
+    bar.append(done);
     const text = el('span');
-    text.textContent = p ? `Loading the on-device model… ${pct}%` : 'Loading the on-device model…';
+    text.textContent = p ? fill(s.loadingProgress, { pct }) : s.loading;
     this.#status.append(bar, text);
   }
 
@@ -263,6 +251,8 @@ export class LocalrecRecommendations extends HTMLElement {
 
   #render(out: Rendered): void {
     this.#last = out;
+    const s = this.#strings;
+    const rec = this.#rec;
     const template = this.getAttribute('href-template');
     const lis = out.items.map((item) => {
       const li = el('li');
@@ -288,15 +278,15 @@ export class LocalrecRecommendations extends HTMLElement {
       const meta = el('span', 'meta', 'meta');
       meta.textContent = metaLine(item.year, item.genres);
       const reason = el('span', 'reason', 'reason');
-      reason.textContent = this.#prettyReason(item.reason ?? '');
+      reason.textContent = rec ? reasonText(item.reason, s, (id) => reasonTitle(rec, id)) : '';
       card.append(art, t, meta, reason);
-      card.setAttribute('aria-label', [title, meta.textContent, item.reason].filter(Boolean).join('. '));
+      card.setAttribute('aria-label', [title, meta.textContent, reason.textContent].filter(Boolean).join('. '));
       li.append(card);
       return li;
     });
     if (!lis.length) {
       const li = el('li', 'empty', 'empty');
-      li.textContent = 'Nothing to suggest here yet.';
+      li.textContent = s.empty;
       lis.push(li);
     }
     // Keep keyboard focus on the same position when the row re-renders under it.
@@ -307,31 +297,21 @@ export class LocalrecRecommendations extends HTMLElement {
     this.#status.replaceChildren();
     const note = el('span');
     note.textContent =
-      out.source === 'popularity'
-        ? 'Popular picks — browse a few items and this row adapts to you.'
-        : out.source === 'similar'
-          ? 'Based on this item.'
-          : 'Picked for you from your recent activity.';
+      out.source === 'popularity' ? s.notePopular : out.source === 'similar' ? s.noteSimilar : s.notePersonal;
     this.#status.append(note);
     this.dataset.source = out.source;
     this.#setState('ready');
     this.dispatchEvent(new CustomEvent('localrec-render', { detail: out, bubbles: true, composed: true }));
   }
 
-  /** Catalog titles inside a reason, in reading order: 'Usual Suspects, The (1995)' → 'The Usual Suspects (1995)'. */
-  #prettyReason(reason: string): string {
-    if (!reason || !this.#rec) return reason;
-    let out = reason;
-    for (const [raw, nice] of articleTitles(this.#rec)) if (out.includes(raw)) out = out.replaceAll(raw, nice);
-    return out;
-  }
-
   #fail(e: unknown): void {
     this.#setState('error');
     this.#status.replaceChildren();
     const msg = el('span');
-    msg.textContent = `Recommendations unavailable: ${errorMessage(e)}`;
+    // the shopper reads a plain sentence; the error itself goes to the page's code and the console
+    msg.textContent = this.#strings.unavailable;
     this.#status.append(msg);
+    console.error('localrec: the recommendations row could not be filled', e);
     if (this.#row.querySelector('.skeleton')) this.#row.replaceChildren();
     this.dispatchEvent(new CustomEvent('localrec-error', { detail: { error: e }, bubbles: true, composed: true }));
   }

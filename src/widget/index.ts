@@ -1,19 +1,21 @@
 /**
- * localrec's library entry: the engine API, the <localrec-recommendations> element (registered on
- * import) and the page-level API for the shop's own events.
+ * localrec's widget entry (the package's `localrec/widget`; the library build's `widget.js`):
+ * registers <localrec-recommendations> on import, and the page-level API for the shop's own events.
+ * The engine's API is the package's `localrec` (src/index.ts); it is re-exported here so that a
+ * page with one script tag has both.
  *
- *   <script type="module" src="/assets/localrec/localrec.js"></script>
+ *   <script type="module" src="/assets/localrec/widget.js"></script>
  *   <localrec-recommendations placement="home" k="8" model-base="/models/movielens/"></localrec-recommendations>
  *
- *   import { configure, track } from 'localrec';
- *   configure({ model: '/models/movielens/', wasmPaths: '/assets/localrec/ort/' });
+ *   import { configure, track } from '/assets/localrec/widget.js';
+ *   configure({ model: '/models/movielens/' });
  *   track({ type: 'add_to_cart', itemId: '50' });
  */
 import { defineElements } from './element';
 
 export * from '../index';
-export { configure, getRecommender, track, onProgress, type WidgetConfig, type Recommender } from './api';
-export { LocalrecRecommendations, defineElements, type Rendered as RecommendationsRow } from './element';
-export { displayTitle, metaLine, poster, initials } from './format';
+export { configure, getRecommender, onProgress, type Recommender, track, type WidgetConfig } from './api';
+export { defineElements, LocalrecRecommendations, type Rendered as RecommendationsRow } from './element';
+export type { StringOverrides, WidgetStrings } from './strings';
 
 defineElements();

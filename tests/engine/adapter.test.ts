@@ -13,10 +13,11 @@ import { ADAPTER_DEFAULTS, applyAdapter, createAdapter, learn, validateAdapter, 
 import { BackendError, InvalidArgumentError, QuotaError } from '../../src/core/errors';
 import { ItemTable } from '../../src/core/item-table';
 import type { ModelManifest } from '../../src/core/manifest-types';
-import { LocalEngine, type LearnRequest, type LearnResponse } from '../../src/engine/personal';
+import { type AdapterDebug, LocalEngine, type LearnRequest, type LearnResponse } from '../../src/engine/personal';
 import { handleRequest, type WorkerRequest } from '../../src/engine/protocol';
 import { IdbStore, MemoryStore } from '../../src/engine/store';
-import { WorkerEngine } from '../../src/engine/worker-client';
+import { workerEngine } from '../../src/engine/worker-client';
+import { debugHooks } from '../../src/engine/debug';
 import { diskFetch, nodeEngine, TINY, TINY_URL, tinyRecommender } from './helpers';
 
 const id = (j: number): string => String(100 + j);
@@ -152,7 +153,7 @@ describe('adapter in the engine', () => {
       const rec = await tinyRecommender({}, { store: await IdbStore.open({ indexedDB: factory }) });
       const info = await rec.adapter();
       expect(info.updates).toBe(0);
-      expect(info.lastError).toMatch(/stored adapter/);
+      expect(info.lastError?.message).toMatch(/stored adapter/);
       const r = await rec.recommend({ k: 3 });
       expect(r.items.map((x) => x.id)).toEqual([id(5), id(6), id(7)]);
       // it learns again from here, and the next save replaces the corrupt record
@@ -218,7 +219,7 @@ describe('adapter in the engine', () => {
     expect(await off.adapter()).toMatchObject({ enabled: false, updates: 0 });
     expect((await off.exportData()).adapter).toBeNull();
     expect((await off.recommend()).adapterApplied).toBe(false);
-    await expect(off.testing.adapterTimings()).resolves.toEqual([]);
+    await expect(debugHooks(off).adapterTimings()).resolves.toEqual([]);
     off.close();
   });
 
@@ -228,7 +229,7 @@ describe('adapter in the engine', () => {
     // a click and the view of the page it opens arrive together: one step, not two
     await Promise.all([rec.track({ type: 'click', itemId: id(6) }), rec.track({ type: 'view', itemId: id(6) }), rec.track({ type: 'view', itemId: id(9) })]);
     expect((await rec.adapter()).updates).toBe(2);
-    expect((await rec.testing.adapterTrace()).map((t) => t.target)).toEqual([6, 9]);
+    expect((await debugHooks(rec).adapterTrace()).map((t) => t.target)).toEqual([6, 9]);
     expect((await rec.history()).map((e) => e.itemId)).toEqual([id(1), id(6), id(6), id(9)]);
     rec.close();
   });
@@ -275,7 +276,7 @@ describe('adapter in the engine', () => {
     await browse(rec, [1, 5]);
     const info = await rec.adapter();
     expect(info.updates).toBe(0);
-    expect(info.lastError).toMatch(/refused/);
+    expect(info.lastError?.message).toMatch(/refused/);
     expect(await store.getAdapter(manifest.modelVersion)).toBeUndefined();
     expect(engine.refused).toEqual([5]);
     const exported = (await rec.exportData()).adapter!;
@@ -297,7 +298,7 @@ describe('adapter in the engine', () => {
     await browse(rec, [1, 6]);
     const info = await rec.adapter();
     expect(info.updates).toBe(1);
-    expect(info.lastError).toMatch(/could not be saved.*QuotaError/);
+    expect(info.lastError?.message).toMatch(/could not be saved.*QuotaError/);
     expect((await rec.recommend()).adapterApplied).toBe(true);
     expect((await rec.history()).length).toBe(2);
     expect(await store.getAdapter(manifest.modelVersion)).toBeUndefined();
@@ -319,7 +320,7 @@ describe('adapter in the engine', () => {
     await browse(rec, [15]);
     expect(asked.length).toBeGreaterThanOrEqual(2);
     expect(asked.every((w) => w === false)).toBe(true);
-    const trace = await rec.testing.adapterTrace();
+    const trace = await debugHooks(rec).adapterTrace();
     expect(trace.map((t) => t.target)).toEqual([8, 15]);
     // the same math in this realm from the traced inputs gives the same adapter
     const table = ItemTable.fromBytes(new Uint8Array(readFileSync(join(TINY, 'items.bin'))), manifest.itemTable);
@@ -332,10 +333,10 @@ describe('adapter in the engine', () => {
     const g = (await plain.recommend()).gate;
     expect(trace[1]!.gate.map((x) => Math.fround(x))).toEqual(g.map((x) => Math.fround(x)));
     plain.close();
-    const timings = await rec.testing.adapterTimings({ clear: true });
+    const timings = await debugHooks(rec).adapterTimings({ clear: true });
     expect(timings.length).toBe(2);
     expect(timings.every((ms) => ms >= 0 && Number.isFinite(ms))).toBe(true);
-    expect(await rec.testing.adapterTimings()).toEqual([]);
+    expect(await debugHooks(rec).adapterTimings()).toEqual([]);
     rec.close();
   });
 
@@ -371,7 +372,7 @@ describe('adapter in the engine', () => {
     expect(r.adapterApplied).toBe(true);
     const state = validateAdapter(await exportedState(rec));
     expect(state.updates).toBe(3);
-    expect((await rec.testing.adapterTrace()).map((t) => t.target)).toEqual([9, 4, 9]);
+    expect((await debugHooks(rec).adapterTrace()).map((t) => t.target)).toEqual([9, 4, 9]);
     // the added item is scored dot(u', token) with the personal u': not the shipped score
     const plain = await tinyRecommender({ adapter: false });
     await plain.addItems([{ id: 'n1', title: 'Toy Story (1995)', genres: ['Animation'], year: 1995 }]);
@@ -457,7 +458,7 @@ class LoopbackWorker {
 describe('worker protocol: adapter messages', () => {
   it('adapterSet / runPersonal / adapterLearn / adapterDebug round-trip and match the in-realm maths', async () => {
     const fake = new LoopbackWorker();
-    const engine = new WorkerEngine(fake as unknown as Worker);
+    const engine = workerEngine(fake as unknown as Worker);
     const items = new Uint8Array(readFileSync(join(TINY, 'items.bin')));
     await engine.init({ manifest, items: items.slice(), modelPath: join(TINY, 'model.onnx'), backend: 'wasm' });
     // no adapter set: learning is a BackendError crossing the boundary as its class
@@ -499,14 +500,14 @@ describe('worker protocol: adapter messages', () => {
     expect(Array.from(personal.scores)).toEqual(Array.from(table.scoreAll(ap.user)).map((x, j) => (j === 0 ? 0 : x)));
     expect(Array.from(personal.user)).toEqual(Array.from(raw.user)); // the shipped u is returned too
 
-    const dbg = await engine.adapterDebug(true);
+    const dbg = (await engine.debug({ kind: 'adapter', clear: true })) as AdapterDebug;
     expect(dbg.timings.length).toBe(1);
     expect(dbg.trace).toEqual([{ user: Array.from(raw.user), gate: Array.from(raw.gate), target: 12, accepted: true }]);
-    expect((await engine.adapterDebug(false)).timings).toEqual([]);
+    expect(((await engine.debug({ kind: 'adapter', clear: false })) as AdapterDebug).timings).toEqual([]);
     // setting null turns the adapter off
     await engine.adapterSet(null);
     expect((await engine.runPersonal(hist, 10)).personal).toBeNull();
-    expect(fake.seen).toEqual(expect.arrayContaining(['init', 'adapterSet', 'runPersonal', 'adapterLearn', 'adapterDebug', 'run']));
+    expect(fake.seen).toEqual(expect.arrayContaining(['init', 'adapterSet', 'runPersonal', 'adapterLearn', 'debug', 'run']));
     await engine.close();
   });
 });

@@ -6,7 +6,7 @@ import * as errors from '../../src/core/errors';
 import type { ModelManifest } from '../../src/core/manifest-types';
 import { OrtEngine } from '../../src/engine/inference';
 import { deserializeError, serializeError, type WorkerRequest, type WorkerResponse } from '../../src/engine/protocol';
-import { WorkerEngine } from '../../src/engine/worker-client';
+import { workerEngine } from '../../src/engine/worker-client';
 import { nodeEngine, TINY } from './helpers';
 
 const manifest = JSON.parse(readFileSync(join(TINY, 'manifest.json'), 'utf8')) as ModelManifest;
@@ -53,13 +53,13 @@ class LoopbackWorker {
       try {
         switch (req.op) {
           case 'init':
-            res = { id: req.id, op: 'init', ok: true, result: await this.engine.init(req.init) };
+            res = { id: req.id, op: 'init', ok: true, result: await this.engine.init(...req.args) };
             break;
           case 'run':
-            res = { id: req.id, op: 'run', ok: true, result: await this.engine.run(req.history, req.batch, req.length, req.withScores) };
+            res = { id: req.id, op: 'run', ok: true, result: await this.engine.run(...req.args) };
             break;
           case 'encode':
-            res = { id: req.id, op: 'encode', ok: true, result: await this.engine.encode(req.features, req.batch) };
+            res = { id: req.id, op: 'encode', ok: true, result: await this.engine.encode(...req.args) };
             break;
           default:
             res = { id: req.id, op: req.op, ok: true, result: null } as WorkerResponse;
@@ -78,7 +78,7 @@ class LoopbackWorker {
 describe('WorkerEngine', () => {
   it('answers like the in-process engine and re-creates errors as named classes', async () => {
     const fake = new LoopbackWorker();
-    const w = new WorkerEngine(fake as unknown as Worker);
+    const w = workerEngine(fake as unknown as Worker);
     const init = { manifest, modelPath: join(TINY, 'model.onnx'), encoderPath: join(TINY, 'encoder.onnx'), backend: 'auto' as const };
     const info = await w.init(init);
     expect(info).toMatchObject({ backend: 'node', hasEncoder: true });

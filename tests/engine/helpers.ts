@@ -5,7 +5,8 @@ import * as ortNode from 'onnxruntime-node';
 import type * as OrtCommon from 'onnxruntime-common';
 import { OrtEngine } from '../../src/engine/inference';
 import type { FetchFn } from '../../src/engine/loader';
-import { createWith, type Recommender, type RecommenderDeps } from '../../src/engine/recommender';
+import { createWith, type RecommenderDeps } from '../../src/engine/create';
+import type { Recommender } from '../../src/engine/recommender';
 import { MemoryStore, type HistoryStore } from '../../src/engine/store';
 import type { CreateOptions } from '../../src/types';
 

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ModelIntegrityError, ModelLoadError } from '../../src/core/errors';
 import { loadModel, MODEL_CACHE } from '../../src/engine/loader';
-import { createWith } from '../../src/engine/recommender';
+import { createWith } from '../../src/engine/create';
 import { MemoryStore } from '../../src/engine/store';
 import type { LoadProgress } from '../../src/types';
 import { diskFetch, nodeEngine, TINY, TINY_URL, tinyRecommender } from './helpers';

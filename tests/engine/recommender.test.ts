@@ -11,7 +11,7 @@ import {
 import { IdbStore, MemoryStore } from '../../src/engine/store';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createWith } from '../../src/engine/recommender';
+import { createWith } from '../../src/engine/create';
 import { diskFetch, nodeEngine, TINY, TINY_URL, tinyRecommender } from './helpers';
 
 // The tiny fixture (tests/fixtures/make_fixture.py): item j (model index 1..24) has id String(100 + j);
@@ -46,7 +46,7 @@ describe('recommend', () => {
     expect(r.historyLength).toBe(1);
     expect(r.items.map((x) => x.id)).toEqual([id(6), id(7), id(8)]);
     expect(r.items[0]).toMatchObject({ title: 'Item 6 (1996)', year: 1996 });
-    expect(r.items[0]!.reason).toBe('Because you viewed Item 5 (1995)');
+    expect(r.items[0]!.reason).toEqual({ kind: 'history', itemId: id(5), eventType: 'view' });
     expect(r.gate.length).toBe(2);
     expect(r.gate[0]! + r.gate[1]!).toBeCloseTo(1, 5);
     // the seen item is never recommended, unless includeSeen
