@@ -121,7 +121,9 @@ function resolve(opts?: AdapterOptions): ResolvedAdapterOptions {
   const positive = (k: keyof ResolvedAdapterOptions, int: boolean): void => {
     const v = o[k];
     if (typeof v !== 'number' || !Number.isFinite(v) || v < 0 || (int && !Number.isInteger(v))) {
-      throw new InvalidArgumentError(`adapter option ${k} must be a ${int ? 'non-negative integer' : 'non-negative number'}, got ${String(v)}`);
+      throw new InvalidArgumentError(
+        `adapter option ${k} must be a ${int ? 'non-negative integer' : 'non-negative number'}, got ${String(v)}`,
+      );
     }
   };
   for (const k of ['rank', 'steps', 'window', 'fullSoftmaxMax', 'negatives'] as const) positive(k, true);
@@ -131,7 +133,6 @@ function resolve(opts?: AdapterOptions): ResolvedAdapterOptions {
   if (o.negatives < 1) throw new InvalidArgumentError('adapter option negatives must be at least 1');
   return o;
 }
-
 
 interface Layout {
   d: number;
@@ -167,12 +168,18 @@ function initialV(d: number, K: number, r: number): Float32Array {
 }
 
 /** A fresh adapter: the shipped model's answers exactly. */
-export function createAdapter(modelVersion: string, dim: number, experts: number, options?: AdapterOptions): AdapterState {
+export function createAdapter(
+  modelVersion: string,
+  dim: number,
+  experts: number,
+  options?: AdapterOptions,
+): AdapterState {
   const o = resolve(options);
   if (!(Number.isInteger(dim) && dim >= 1 && Number.isInteger(experts) && experts >= 1)) {
     throw new InvalidArgumentError(`adapter: bad shape dim=${dim} experts=${experts}`);
   }
-  if (typeof modelVersion !== 'string' || !modelVersion) throw new InvalidArgumentError('adapter: modelVersion must be a non-empty string');
+  if (typeof modelVersion !== 'string' || !modelVersion)
+    throw new InvalidArgumentError('adapter: modelVersion must be a non-empty string');
   const L = layout(dim, experts, o.rank);
   const params = new Float32Array(L.size);
   params.set(initialV(dim, experts, o.rank), L.V);
@@ -184,7 +191,12 @@ export function createAdapter(modelVersion: string, dim: number, experts: number
     experts,
     rank: o.rank,
     params,
-    examples: { user: new Float32Array(o.window * dim), gate: new Float32Array(o.window * experts), target: new Int32Array(o.window), count: 0 },
+    examples: {
+      user: new Float32Array(o.window * dim),
+      gate: new Float32Array(o.window * experts),
+      target: new Int32Array(o.window),
+      count: 0,
+    },
     updates: 0,
     updatedAt: 0,
   };
@@ -223,10 +235,13 @@ export function validateAdapter(x: unknown): AdapterState {
   const ex = s.examples as Record<string, unknown> | undefined;
   if (!ex || typeof ex !== 'object') bad('no examples');
   const e = ex as Record<string, unknown>;
-  if (!(e.user instanceof Float32Array) || !(e.gate instanceof Float32Array) || !(e.target instanceof Int32Array)) bad('bad examples');
+  if (!(e.user instanceof Float32Array) || !(e.gate instanceof Float32Array) || !(e.target instanceof Int32Array))
+    bad('bad examples');
   const W = (e.target as Int32Array).length;
-  if (W < 1 || (e.user as Float32Array).length !== W * L.d || (e.gate as Float32Array).length !== W * L.K) bad('examples of the wrong shape');
-  if (!(typeof e.count === 'number' && Number.isInteger(e.count) && e.count >= 0 && e.count <= W)) bad('bad example count');
+  if (W < 1 || (e.user as Float32Array).length !== W * L.d || (e.gate as Float32Array).length !== W * L.K)
+    bad('examples of the wrong shape');
+  if (!(typeof e.count === 'number' && Number.isInteger(e.count) && e.count >= 0 && e.count <= W))
+    bad('bad example count');
   if (!allFinite(e.user as Float32Array) || !allFinite(e.gate as Float32Array)) bad('non-finite examples');
   for (const k of ['updates', 'updatedAt'] as const) {
     const v = s[k];
@@ -259,7 +274,13 @@ interface Forward {
   u2: Float64Array; // d, u'
 }
 
-function forward(params: ArrayLike<number>, L: Layout, user: ArrayLike<number>, gate: ArrayLike<number>, f: Forward): void {
+function forward(
+  params: ArrayLike<number>,
+  L: Layout,
+  user: ArrayLike<number>,
+  gate: ArrayLike<number>,
+  f: Forward,
+): void {
   const { d, K, r } = L;
   personalGate(params, L, gate, f.g);
   for (let x = 0; x < d; x++) f.u2[x] = user[x]! + params[L.delta + x]!;
@@ -281,11 +302,17 @@ function forward(params: ArrayLike<number>, L: Layout, user: ArrayLike<number>, 
 }
 
 function newForward(L: Layout): Forward {
-  return { g: new Float64Array(L.K), h: new Float64Array(L.K * L.r), a: new Float64Array(L.K * L.d), u2: new Float64Array(L.d) };
+  return {
+    g: new Float64Array(L.K),
+    h: new Float64Array(L.K * L.r),
+    a: new Float64Array(L.K * L.d),
+    u2: new Float64Array(L.d),
+  };
 }
 
 function checkVec(v: ArrayLike<number>, n: number, what: string): void {
-  if (!v || typeof v.length !== 'number' || v.length !== n) throw new InvalidArgumentError(`${what} must have ${n} entries`);
+  if (!v || typeof v.length !== 'number' || v.length !== n)
+    throw new InvalidArgumentError(`${what} must have ${n} entries`);
   if (!allFinite(v)) throw new InvalidArgumentError(`${what} has a non-finite value`);
 }
 
@@ -306,7 +333,11 @@ export function personalOf(
  * The personalised user representation and gate for one request. A fresh adapter returns
  * copies of `user` and `gate` (bit for bit, as float32).
  */
-export function applyAdapter(s: AdapterState, user: ArrayLike<number>, gate: ArrayLike<number>): { user: Float32Array; gate: Float32Array } {
+export function applyAdapter(
+  s: AdapterState,
+  user: ArrayLike<number>,
+  gate: ArrayLike<number>,
+): { user: Float32Array; gate: Float32Array } {
   const L = layoutOf(s);
   checkVec(user, L.d, 'user');
   checkVec(gate, L.K, 'gate');
@@ -342,7 +373,13 @@ interface Scratch {
  * The shared negatives of one step (sampled softmax): `negatives` rows drawn uniformly from
  * 1..rows-1 with a seeded PRNG, their tokens gathered once into `tokens` (row-major).
  */
-function sampleNegatives(table: TokenSource, o: ResolvedAdapterOptions, seed: number, ids: Int32Array, tokens: Float64Array): void {
+function sampleNegatives(
+  table: TokenSource,
+  o: ResolvedAdapterOptions,
+  seed: number,
+  ids: Int32Array,
+  tokens: Float64Array,
+): void {
   const rand = mulberry32(seed);
   const n = table.rows - 1;
   const d = table.dim;
@@ -440,7 +477,8 @@ function lossGradImpl(
     } else {
       // classes: the target, then the step's shared negatives (minus the target if drawn)
       const M = o.negatives;
-      const S = sc.sample, T = sc.sampleTokens;
+      const S = sc.sample,
+        T = sc.sampleTokens;
       const logits = new Float64Array(M + 1);
       table.tokenInto(ex.target, token);
       let t0 = 0;
@@ -484,7 +522,14 @@ function lossGradImpl(
 }
 
 /** Adds dL/dparams for one example into grad, given z = dL/du'. */
-function backward(L: Layout, params: ArrayLike<number>, user: ArrayLike<number>, f: Forward, z: Float64Array, grad: Float64Array): void {
+function backward(
+  L: Layout,
+  params: ArrayLike<number>,
+  user: ArrayLike<number>,
+  f: Forward,
+  z: Float64Array,
+  grad: Float64Array,
+): void {
   const { d, K, r } = L;
   for (let x = 0; x < d; x++) grad[L.delta + x] = grad[L.delta + x]! + z[x]!;
   const dg = new Float64Array(K);
@@ -518,11 +563,16 @@ function backward(L: Layout, params: ArrayLike<number>, user: ArrayLike<number>,
 
 /** The examples currently in the replay window, oldest first. */
 function windowExamples(s: AdapterState): AdapterExample[] {
-  const d = s.dim, K = s.experts;
+  const d = s.dim,
+    K = s.experts;
   const ex = s.examples;
   const out: AdapterExample[] = [];
   for (let i = 0; i < ex.count; i++) {
-    out.push({ user: ex.user.subarray(i * d, (i + 1) * d), gate: ex.gate.subarray(i * K, (i + 1) * K), target: ex.target[i]! });
+    out.push({
+      user: ex.user.subarray(i * d, (i + 1) * d),
+      gate: ex.gate.subarray(i * K, (i + 1) * K),
+      target: ex.target[i]!,
+    });
   }
   return out;
 }
@@ -533,7 +583,14 @@ function windowExamples(s: AdapterState): AdapterExample[] {
  * weights frozen. Mutates `s` only if the result is finite; returns what happened. `measure`
  * also computes the loss after the steps (one more pass over the window; for tests and tools).
  */
-export function learn(s: AdapterState, table: TokenSource, example: AdapterExample, options?: AdapterOptions, now = 0, measure = false): LearnResult {
+export function learn(
+  s: AdapterState,
+  table: TokenSource,
+  example: AdapterExample,
+  options?: AdapterOptions,
+  now = 0,
+  measure = false,
+): LearnResult {
   const o = resolve(options);
   const L = layoutOf(s);
   checkVec(example.user, L.d, 'example user');
@@ -583,7 +640,11 @@ export function learn(s: AdapterState, table: TokenSource, example: AdapterExamp
     project(params, L, o);
   }
   const steps = o.steps;
-  const lossAfter = !measure ? NaN : steps > 0 && Number.isFinite(gradNorm) ? lossGradImpl(L, params, table, examples, null, o, s.updates * 131 + steps, sc) : lossBefore;
+  const lossAfter = !measure
+    ? NaN
+    : steps > 0 && Number.isFinite(gradNorm)
+      ? lossGradImpl(L, params, table, examples, null, o, s.updates * 131 + steps, sc)
+      : lossBefore;
   const stored = Float32Array.from(params);
   if (!allFinite(stored) || !Number.isFinite(gradNorm)) {
     return { accepted: false, lossBefore, lossAfter, gradNorm };
@@ -609,7 +670,13 @@ function project(p: Float64Array, L: Layout, o: ResolvedAdapterOptions): void {
 }
 
 /** Summary for the "Your data" panel. */
-export function describeAdapter(s: AdapterState): { bytes: number; updates: number; updatedAt: number; gateBias: number[]; offsetNorm: number } {
+export function describeAdapter(s: AdapterState): {
+  bytes: number;
+  updates: number;
+  updatedAt: number;
+  gateBias: number[];
+  offsetNorm: number;
+} {
   const L = layoutOf(s);
   let n = 0;
   for (let x = 0; x < L.d; x++) n += s.params[L.delta + x]! ** 2;

@@ -48,7 +48,13 @@ class JsonItems implements BaseItems {
     const genres = arr('genres');
     const years = arr('years');
     const popularity = arr('popularity');
-    const c = new JsonItems(ids as string[], titles as string[], genres as string[][], years as (number | null)[], popularity as number[]);
+    const c = new JsonItems(
+      ids as string[],
+      titles as string[],
+      genres as string[][],
+      years as (number | null)[],
+      popularity as number[],
+    );
     for (let i = 0; i < itemCount; i++) {
       const id = ids[i];
       if (typeof id !== 'string' || id.length === 0) bad(`ids[${i}] must be a non-empty string`);
@@ -57,7 +63,8 @@ class JsonItems implements BaseItems {
       const g = genres[i];
       if (!Array.isArray(g) || !g.every((x) => typeof x === 'string')) bad(`genres[${i}] must be an array of strings`);
       const y = years[i];
-      if (!(y === null || (typeof y === 'number' && Number.isInteger(y)))) bad(`years[${i}] must be an integer or null`);
+      if (!(y === null || (typeof y === 'number' && Number.isInteger(y))))
+        bad(`years[${i}] must be an integer or null`);
       const p = popularity[i];
       if (typeof p !== 'number' || !Number.isFinite(p) || p < 0) bad(`popularity[${i}] must be a non-negative number`);
       c.byId.set(id, i + 1);
@@ -151,16 +158,33 @@ class BinaryItems implements BaseItems {
     const n = u32(8);
     const g = u32(12);
     if (n !== itemCount) bad(`has ${n} items, the manifest's itemCount is ${itemCount}`);
-    const names = ['id lengths', 'ids', 'title lengths', 'titles', 'genre lengths', 'genres', 'genre counts', 'item genres', 'years', 'popularity'];
+    const names = [
+      'id lengths',
+      'ids',
+      'title lengths',
+      'titles',
+      'genre lengths',
+      'genres',
+      'genre counts',
+      'item genres',
+      'years',
+      'popularity',
+    ];
     const sec = names.map((name, k) => {
       const off = u32(16 + 8 * k);
       const len = u32(20 + 8 * k);
-      if (off % 4 !== 0 || off < HEADER || off + len > b.byteLength) bad(`section ${name} [${off}, +${len}) is misaligned or outside the file`);
+      if (off % 4 !== 0 || off < HEADER || off + len > b.byteLength)
+        bad(`section ${name} [${off}, +${len}) is misaligned or outside the file`);
       return { off, len, name };
     });
-    const view = <T>(k: number, Ctor: { new (buf: ArrayBufferLike, off: number, len: number): T; BYTES_PER_ELEMENT: number }, count?: number): T => {
+    const view = <T>(
+      k: number,
+      Ctor: { new (buf: ArrayBufferLike, off: number, len: number): T; BYTES_PER_ELEMENT: number },
+      count?: number,
+    ): T => {
       const s = sec[k]!;
-      if (s.len % Ctor.BYTES_PER_ELEMENT !== 0) bad(`section ${s.name} has ${s.len} bytes, not a multiple of ${Ctor.BYTES_PER_ELEMENT}`);
+      if (s.len % Ctor.BYTES_PER_ELEMENT !== 0)
+        bad(`section ${s.name} has ${s.len} bytes, not a multiple of ${Ctor.BYTES_PER_ELEMENT}`);
       const len = s.len / Ctor.BYTES_PER_ELEMENT;
       if (count !== undefined && len !== count) bad(`section ${s.name} has ${len} entries, expected ${count}`);
       return new Ctor(b.buffer, b.byteOffset + s.off, len);
@@ -174,7 +198,9 @@ class BinaryItems implements BaseItems {
       } catch (e) {
         throw new ModelFormatError(`catalog: section ${sec[k + 1]!.name} is not valid UTF-8`, { cause: e });
       }
-      for (let i = 0; i < count; i++) if (off[i]! < blob.length && (blob[off[i]!]! & 0xc0) === 0x80) bad(`${sec[k + 1]!.name}[${i}] starts inside a character`);
+      for (let i = 0; i < count; i++)
+        if (off[i]! < blob.length && (blob[off[i]!]! & 0xc0) === 0x80)
+          bad(`${sec[k + 1]!.name}[${i}] starts inside a character`);
       return { off, blob };
     };
     const ids = strings(0, n);
@@ -185,7 +211,8 @@ class BinaryItems implements BaseItems {
     for (let j = 0; j < g; j++) genreNames.push(dec.decode(genres.blob.subarray(genres.off[j], genres.off[j + 1])));
     const itemGenres = view(7, Uint16Array);
     const itemGenreOff = offsetsOf(view(6, Uint8Array, n), itemGenres.length, 'item genres');
-    for (let i = 0; i < itemGenres.length; i++) if (itemGenres[i]! >= g) bad(`item genre entry ${i} is ${itemGenres[i]}, there are ${g} genres`);
+    for (let i = 0; i < itemGenres.length; i++)
+      if (itemGenres[i]! >= g) bad(`item genre entry ${i} is ${itemGenres[i]}, there are ${g} genres`);
     const years = view(8, Int16Array, n);
     const popularity = view(9, Float32Array, n);
     for (let i = 0; i < n; i++) {
@@ -195,7 +222,19 @@ class BinaryItems implements BaseItems {
     const { off: idOff, blob: idBlob } = ids;
     for (let i = 0; i < n; i++) if (idOff[i + 1] === idOff[i]) bad(`ids[${i}] must be a non-empty string`);
     const index = denseIndex(idOff, idBlob, n) ?? hashIndex(idOff, idBlob, n);
-    return new BinaryItems(n, idOff, idBlob, titles.off, titles.blob, genreNames, itemGenreOff, itemGenres, years, popularity, index);
+    return new BinaryItems(
+      n,
+      idOff,
+      idBlob,
+      titles.off,
+      titles.blob,
+      genreNames,
+      itemGenreOff,
+      itemGenres,
+      years,
+      popularity,
+      index,
+    );
   }
 
   private text(blob: Uint8Array, a: number, z: number): string {
@@ -229,7 +268,8 @@ class BinaryItems implements BaseItems {
   }
   genres(i: number): string[] {
     const out: string[] = [];
-    for (let j = this.itemGenreOff[i]!; j < this.itemGenreOff[i + 1]!; j++) out.push(this.genreNames[this.itemGenres[j]!]!);
+    for (let j = this.itemGenreOff[i]!; j < this.itemGenreOff[i + 1]!; j++)
+      out.push(this.genreNames[this.itemGenres[j]!]!);
     return out;
   }
   year(i: number): number | null {
@@ -432,11 +472,15 @@ export class Catalog {
       order.sort((a, b) => pop[b - 1]! - pop[a - 1]! || a - b);
       this.popOrder = order;
     }
-    const ex = excludeIndices ? (excludeIndices instanceof Set ? (excludeIndices as Set<number>) : new Set(excludeIndices)) : null;
+    const ex = excludeIndices
+      ? excludeIndices instanceof Set
+        ? (excludeIndices as Set<number>)
+        : new Set(excludeIndices)
+      : null;
     const out: number[] = [];
     if (k <= 0) return out;
     for (const idx of this.popOrder) {
-      if (ex && ex.has(idx)) continue;
+      if (ex?.has(idx)) continue;
       out.push(idx);
       if (out.length >= k) break;
     }
@@ -454,8 +498,10 @@ export class Catalog {
     if (!Array.isArray(items)) throw new InvalidArgumentError('addItems expects an array of items');
     items.forEach((it, i) => {
       if (typeof it !== 'object' || it === null) throw new InvalidArgumentError(`items[${i}] must be an object`);
-      if (typeof it.id !== 'string' || it.id.length === 0) throw new InvalidArgumentError(`items[${i}].id must be a non-empty string`);
-      if (it.title !== undefined && typeof it.title !== 'string') throw new InvalidArgumentError(`items[${i}].title must be a string`);
+      if (typeof it.id !== 'string' || it.id.length === 0)
+        throw new InvalidArgumentError(`items[${i}].id must be a non-empty string`);
+      if (it.title !== undefined && typeof it.title !== 'string')
+        throw new InvalidArgumentError(`items[${i}].title must be a string`);
       if (it.genres !== undefined && !(Array.isArray(it.genres) && it.genres.every((g) => typeof g === 'string'))) {
         throw new InvalidArgumentError(`items[${i}].genres must be an array of strings`);
       }

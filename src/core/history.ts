@@ -5,7 +5,10 @@
  * first). Each row keeps its most recent `maxHistory` items; length = the longest kept row,
  * at least 1 (an empty history is one pad column).
  */
-export function historyTensorData(rows: readonly (readonly number[])[], maxHistory: number): { data: BigInt64Array; dims: [number, number] } {
+export function historyTensorData(
+  rows: readonly (readonly number[])[],
+  maxHistory: number,
+): { data: BigInt64Array; dims: [number, number] } {
   const cap = Math.max(1, Math.floor(maxHistory));
   let length = 1;
   for (const r of rows) length = Math.max(length, Math.min(r.length, cap));

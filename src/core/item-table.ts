@@ -49,25 +49,37 @@ export class ItemTable {
     const { rows, dim, dataOffset } = spec;
     if (spec.dtype === 'pq') {
       const { subspaces, codebookOffset } = spec;
-      if (subspaces === undefined || codebookOffset === undefined) throw new ModelFormatError('items.bin: a pq table needs subspaces and codebookOffset');
+      if (subspaces === undefined || codebookOffset === undefined)
+        throw new ModelFormatError('items.bin: a pq table needs subspaces and codebookOffset');
       const pq = PqCodes.fromBytes(bytes, {
-        rows, dim, subspaces, dataOffset, codebookOffset,
+        rows,
+        dim,
+        subspaces,
+        dataOffset,
+        codebookOffset,
         ...(spec.scaleOffset !== undefined ? { scaleOffset: spec.scaleOffset } : {}),
-        ...(spec.exactRows !== undefined ? { exactRows: spec.exactRows, exactOffset: spec.exactOffset!, exactScaleOffset: spec.exactScaleOffset! } : {}),
+        ...(spec.exactRows !== undefined
+          ? { exactRows: spec.exactRows, exactOffset: spec.exactOffset!, exactScaleOffset: spec.exactScaleOffset! }
+          : {}),
       });
       return new ItemTable(new Int8Array(0), new Float32Array(0), rows, dim, pq);
     }
-    if (spec.dtype !== 'int8') throw new ModelFormatError(`items.bin: dtype ${String(spec.dtype)} is not supported (int8 or pq)`);
+    if (spec.dtype !== 'int8')
+      throw new ModelFormatError(`items.bin: dtype ${String(spec.dtype)} is not supported (int8 or pq)`);
     const scaleOffset = spec.scaleOffset;
     if (scaleOffset === undefined) throw new ModelFormatError('items.bin: an int8 table needs scaleOffset');
     if (!(Number.isInteger(rows) && rows >= 1 && Number.isInteger(dim) && dim >= 1)) {
       throw new ModelFormatError(`items.bin: bad shape [${rows}, ${dim}]`);
     }
     if (dataOffset + rows * dim > bytes.byteLength) {
-      throw new ModelFormatError(`items.bin: ${bytes.byteLength} bytes, the int8 table needs ${dataOffset + rows * dim}`);
+      throw new ModelFormatError(
+        `items.bin: ${bytes.byteLength} bytes, the int8 table needs ${dataOffset + rows * dim}`,
+      );
     }
     if (scaleOffset % 4 !== 0 || scaleOffset + rows * 4 > bytes.byteLength) {
-      throw new ModelFormatError(`items.bin: ${bytes.byteLength} bytes, the scales need ${scaleOffset + rows * 4} (at a multiple of 4)`);
+      throw new ModelFormatError(
+        `items.bin: ${bytes.byteLength} bytes, the scales need ${scaleOffset + rows * 4} (at a multiple of 4)`,
+      );
     }
     const q = new Int8Array(bytes.buffer, bytes.byteOffset + dataOffset, rows * dim);
     // scales: copied via DataView (little-endian, independent of the view's alignment)
@@ -126,7 +138,8 @@ export class ItemTable {
    */
   addWeighted(weights: ArrayLike<number>, out: Float64Array): void {
     const d = this.dim;
-    if (weights.length < this.rows) throw new InvalidArgumentError(`weights has ${weights.length} entries, needs ${this.rows}`);
+    if (weights.length < this.rows)
+      throw new InvalidArgumentError(`weights has ${weights.length} entries, needs ${this.rows}`);
     const q = this.q;
     if (this.pq) {
       // decode each weighted row (the pq table has no int8 rows to read)
@@ -174,21 +187,25 @@ export class ItemTable {
    */
   scoreAll(user: ArrayLike<number>, out?: Float32Array): Float32Array {
     const d = this.dim;
-    if (user.length !== d) throw new InvalidArgumentError(`user vector has ${user.length} entries, the table has dim ${d}`);
+    if (user.length !== d)
+      throw new InvalidArgumentError(`user vector has ${user.length} entries, the table has dim ${d}`);
     const rows = this.rows;
     if (out && out.length < rows) throw new InvalidArgumentError(`output has ${out.length} entries, needs ${rows}`);
     const res = out ?? new Float32Array(rows);
     const u = user instanceof Float64Array ? user : Float64Array.from(user as ArrayLike<number>);
     const q = this.q;
-    if (this.simd === undefined) this.simd = !this.pq && this.baseRows >= SIMD_MIN_ROWS ? Int8Scorer.create(q, this.scale, this.baseRows, d) : null;
+    if (this.simd === undefined)
+      this.simd =
+        !this.pq && this.baseRows >= SIMD_MIN_ROWS ? Int8Scorer.create(q, this.scale, this.baseRows, d) : null;
     if (this.pq) this.pq.scoreInto(u, res);
     else if (this.simd) this.simd.score(u, res.subarray(0, this.baseRows));
-    else for (let j = 0; j < this.baseRows; j++) {
-      let acc = 0;
-      const o = j * d;
-      for (let k = 0; k < d; k++) acc += q[o + k]! * u[k]!;
-      res[j] = acc * this.scale[j]!;
-    }
+    else
+      for (let j = 0; j < this.baseRows; j++) {
+        let acc = 0;
+        const o = j * d;
+        for (let k = 0; k < d; k++) acc += q[o + k]! * u[k]!;
+        res[j] = acc * this.scale[j]!;
+      }
     const e = this.extra;
     for (let j = 0; j < this.extraRows; j++) {
       let acc = 0;
@@ -206,8 +223,10 @@ export class ItemTable {
   append(tokens: Float32Array[]): number[] {
     const d = this.dim;
     tokens.forEach((t, i) => {
-      if (!(t instanceof Float32Array) || t.length !== d) throw new InvalidArgumentError(`token ${i} must be a Float32Array of length ${d}`);
-      for (let k = 0; k < d; k++) if (!Number.isFinite(t[k]!)) throw new InvalidArgumentError(`token ${i} has a non-finite value`);
+      if (!(t instanceof Float32Array) || t.length !== d)
+        throw new InvalidArgumentError(`token ${i} must be a Float32Array of length ${d}`);
+      for (let k = 0; k < d; k++)
+        if (!Number.isFinite(t[k]!)) throw new InvalidArgumentError(`token ${i} has a non-finite value`);
     });
     const need = (this.extraRows + tokens.length) * d;
     if (need > this.extra.length) {
@@ -216,7 +235,7 @@ export class ItemTable {
       this.extra = grown;
     }
     const first = this.rows;
-    tokens.forEach((t, i) => this.extra.set(t, (this.extraRows + i) * d));
+    for (const [i, t] of tokens.entries()) this.extra.set(t, (this.extraRows + i) * d);
     this.extraRows += tokens.length;
     this.norms = null;
     return tokens.map((_, i) => first + i);
@@ -225,8 +244,10 @@ export class ItemTable {
   /** Replaces the token of an appended row (an item re-added with new content). */
   replace(index: number, token: Float32Array): void {
     this.check(index);
-    if (index < this.baseRows) throw new InvalidArgumentError(`row ${index} comes from items.bin and cannot be replaced`);
-    if (!(token instanceof Float32Array) || token.length !== this.dim) throw new InvalidArgumentError(`token must be a Float32Array of length ${this.dim}`);
+    if (index < this.baseRows)
+      throw new InvalidArgumentError(`row ${index} comes from items.bin and cannot be replaced`);
+    if (!(token instanceof Float32Array) || token.length !== this.dim)
+      throw new InvalidArgumentError(`token must be a Float32Array of length ${this.dim}`);
     this.extra.set(token, (index - this.baseRows) * this.dim);
     this.norms = null;
   }
@@ -236,12 +257,13 @@ export class ItemTable {
     const d = this.dim;
     const n = new Float32Array(this.rows);
     if (this.pq) this.pq.norms(n);
-    else for (let j = 0; j < this.baseRows; j++) {
-      let acc = 0;
-      const o = j * d;
-      for (let k = 0; k < d; k++) acc += this.q[o + k]! * this.q[o + k]!;
-      n[j] = Math.sqrt(acc) * Math.abs(this.scale[j]!);
-    }
+    else
+      for (let j = 0; j < this.baseRows; j++) {
+        let acc = 0;
+        const o = j * d;
+        for (let k = 0; k < d; k++) acc += this.q[o + k]! * this.q[o + k]!;
+        n[j] = Math.sqrt(acc) * Math.abs(this.scale[j]!);
+      }
     for (let j = 0; j < this.extraRows; j++) {
       let acc = 0;
       const o = j * d;

@@ -44,9 +44,12 @@ export function topK(scores: ArrayLike<number>, k: number, opts: TopKOptions = {
       let w = l;
       if (r < size && better(hs[l]!, hi[l]!, hs[r]!, hi[r]!)) w = r;
       if (better(hs[pos]!, hi[pos]!, hs[w]!, hi[w]!)) {
-        const ts = hs[pos]!, ti = hi[pos]!;
-        hs[pos] = hs[w]!; hi[pos] = hi[w]!;
-        hs[w] = ts; hi[w] = ti;
+        const ts = hs[pos]!,
+          ti = hi[pos]!;
+        hs[pos] = hs[w]!;
+        hi[pos] = hi[w]!;
+        hs[w] = ts;
+        hi[w] = ti;
         pos = w;
       } else return;
     }
@@ -55,9 +58,12 @@ export function topK(scores: ArrayLike<number>, k: number, opts: TopKOptions = {
     while (pos > 0) {
       const p = (pos - 1) >> 1;
       if (better(hs[p]!, hi[p]!, hs[pos]!, hi[pos]!)) {
-        const ts = hs[pos]!, ti = hi[pos]!;
-        hs[pos] = hs[p]!; hi[pos] = hi[p]!;
-        hs[p] = ts; hi[p] = ti;
+        const ts = hs[pos]!,
+          ti = hi[pos]!;
+        hs[pos] = hs[p]!;
+        hi[pos] = hi[p]!;
+        hs[p] = ts;
+        hi[p] = ti;
         pos = p;
       } else return;
     }
@@ -67,14 +73,17 @@ export function topK(scores: ArrayLike<number>, k: number, opts: TopKOptions = {
   // comparison per entry (no Set lookup).
   const offer = (i: number): void => {
     const s = scores[i]!;
-    if (s !== s) return; // NaN
+    if (Number.isNaN(s)) return;
     if (size < k) {
-      if (exclude && exclude.has(i)) return;
-      hs[size] = s; hi[size] = i; size++;
+      if (exclude?.has(i)) return;
+      hs[size] = s;
+      hi[size] = i;
+      size++;
       siftUp(size - 1);
     } else if (better(s, i, hs[0]!, hi[0]!)) {
-      if (exclude && exclude.has(i)) return;
-      hs[0] = s; hi[0] = i;
+      if (exclude?.has(i)) return;
+      hs[0] = s;
+      hi[0] = i;
       siftDown(0);
     }
   };
@@ -112,7 +121,7 @@ export function rankOf(scores: ArrayLike<number>, target: number, candidates: It
   let found = false;
   let rank = 0;
   const st = scores[target];
-  const ts = st === undefined || st !== st ? -Infinity : st;
+  const ts = st === undefined || Number.isNaN(st) ? -Infinity : st;
   const seen = new Set<number>();
   for (const c of candidates) {
     if (seen.has(c)) continue;
@@ -122,7 +131,7 @@ export function rankOf(scores: ArrayLike<number>, target: number, candidates: It
       continue;
     }
     const sc = scores[c];
-    const s = sc === undefined || sc !== sc ? -Infinity : sc;
+    const s = sc === undefined || Number.isNaN(sc) ? -Infinity : sc;
     if (better(s, c, ts, target)) rank++;
   }
   return found ? rank : -1;

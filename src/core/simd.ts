@@ -59,48 +59,117 @@ const [Q, S, U, OUT, ROWS, DIM, J, K, P, ACC, V, W] = [0, 1, 2, 3, 4, 5, 6, 7, 8
 function madd(extend: number[], part: number): number[] {
   return [
     ...get(ACC),
-    ...get(W), ...extend, ...F32X4_CONVERT_I32X4_S,
-    ...get(U), ...get(K), ...i32c(2), I32_SHL, I32_ADD, ...v128load(16 * part),
+    ...get(W),
+    ...extend,
+    ...F32X4_CONVERT_I32X4_S,
+    ...get(U),
+    ...get(K),
+    ...i32c(2),
+    I32_SHL,
+    I32_ADD,
+    ...v128load(16 * part),
     ...F32X4_MUL,
-    ...F32X4_ADD, ...set(ACC),
+    ...F32X4_ADD,
+    ...set(ACC),
   ];
 }
 
 function moduleBytes(pages: number): Uint8Array<ArrayBuffer> {
   const body = [
-    ...get(Q), ...set(P),
-    0x02, 0x40, // block
-    0x03, 0x40, // loop over rows
-    ...get(J), ...get(ROWS), I32_GE_U, 0x0d, 1, // br_if out of the block
-    ...simd(0x0c, ...new Array<number>(16).fill(0)), ...set(ACC),
-    ...i32c(0), ...set(K),
-    0x03, 0x40, // loop over 16-byte chunks of the row
-    ...get(P), ...get(K), I32_ADD, ...v128load(0), ...set(V),
-    ...get(V), ...I16X8_EXTEND_LOW_I8X16_S, ...set(W),
+    ...get(Q),
+    ...set(P),
+    0x02,
+    0x40, // block
+    0x03,
+    0x40, // loop over rows
+    ...get(J),
+    ...get(ROWS),
+    I32_GE_U,
+    0x0d,
+    1, // br_if out of the block
+    ...simd(0x0c, ...new Array<number>(16).fill(0)),
+    ...set(ACC),
+    ...i32c(0),
+    ...set(K),
+    0x03,
+    0x40, // loop over 16-byte chunks of the row
+    ...get(P),
+    ...get(K),
+    I32_ADD,
+    ...v128load(0),
+    ...set(V),
+    ...get(V),
+    ...I16X8_EXTEND_LOW_I8X16_S,
+    ...set(W),
     ...madd(I32X4_EXTEND_LOW_I16X8_S, 0),
     ...madd(I32X4_EXTEND_HIGH_I16X8_S, 1),
-    ...get(V), ...I16X8_EXTEND_HIGH_I8X16_S, ...set(W),
+    ...get(V),
+    ...I16X8_EXTEND_HIGH_I8X16_S,
+    ...set(W),
     ...madd(I32X4_EXTEND_LOW_I16X8_S, 2),
     ...madd(I32X4_EXTEND_HIGH_I16X8_S, 3),
-    ...get(K), ...i32c(16), I32_ADD, ...tee(K), ...get(DIM), I32_LT_U, 0x0d, 0, // br_if: next chunk
+    ...get(K),
+    ...i32c(16),
+    I32_ADD,
+    ...tee(K),
+    ...get(DIM),
+    I32_LT_U,
+    0x0d,
+    0, // br_if: next chunk
     0x0b, // end chunk loop
     // out[j] = (acc0 + acc1 + acc2 + acc3) · s[j]
-    ...get(OUT), ...get(J), ...i32c(2), I32_SHL, I32_ADD,
-    ...get(ACC), ...lane(0), ...get(ACC), ...lane(1), F32_ADD, ...get(ACC), ...lane(2), F32_ADD, ...get(ACC), ...lane(3), F32_ADD,
-    ...get(S), ...get(J), ...i32c(2), I32_SHL, I32_ADD, ...F32_LOAD,
+    ...get(OUT),
+    ...get(J),
+    ...i32c(2),
+    I32_SHL,
+    I32_ADD,
+    ...get(ACC),
+    ...lane(0),
+    ...get(ACC),
+    ...lane(1),
+    F32_ADD,
+    ...get(ACC),
+    ...lane(2),
+    F32_ADD,
+    ...get(ACC),
+    ...lane(3),
+    F32_ADD,
+    ...get(S),
+    ...get(J),
+    ...i32c(2),
+    I32_SHL,
+    I32_ADD,
+    ...F32_LOAD,
     F32_MUL,
     ...F32_STORE,
-    ...get(P), ...get(DIM), I32_ADD, ...set(P),
-    ...get(J), ...i32c(1), I32_ADD, ...set(J),
-    0x0c, 0, // br: next row
+    ...get(P),
+    ...get(DIM),
+    I32_ADD,
+    ...set(P),
+    ...get(J),
+    ...i32c(1),
+    I32_ADD,
+    ...set(J),
+    0x0c,
+    0, // br: next row
     0x0b, // end row loop
     0x0b, // end block
     0x0b, // end function
   ];
-  const locals = vec([[3, I32], [3, V128]]);
+  const locals = vec([
+    [3, I32],
+    [3, V128],
+  ]);
   const code = [...locals, ...body];
   return Uint8Array.from([
-    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
+    0x00,
+    0x61,
+    0x73,
+    0x6d,
+    0x01,
+    0x00,
+    0x00,
+    0x00,
     ...section(1, vec([[0x60, ...vec([[I32], [I32], [I32], [I32], [I32], [I32]]), 0]])),
     ...section(2, vec([[...name('env'), ...name('mem'), 0x02, 0x00, ...uleb(pages)]])),
     ...section(3, vec([[0]])),
@@ -138,8 +207,22 @@ export class Int8Scorer {
       const inst = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { mem } });
       new Int8Array(mem.buffer, ptr.q, rows * dim).set(q.subarray(0, rows * dim));
       new Float32Array(mem.buffer, ptr.s, rows).set(scale.subarray(0, rows));
-      const run = inst.exports['score'] as (q: number, s: number, u: number, out: number, rows: number, dim: number) => void;
-      return new Int8Scorer(run, new Float32Array(mem.buffer, ptr.u, dim), new Float32Array(mem.buffer, ptr.out, rows), ptr, rows, dim);
+      const run = inst.exports.score as (
+        q: number,
+        s: number,
+        u: number,
+        out: number,
+        rows: number,
+        dim: number,
+      ) => void;
+      return new Int8Scorer(
+        run,
+        new Float32Array(mem.buffer, ptr.u, dim),
+        new Float32Array(mem.buffer, ptr.out, rows),
+        ptr,
+        rows,
+        dim,
+      );
     } catch {
       return null; // no WebAssembly, a CSP without 'wasm-unsafe-eval', out of memory
     }

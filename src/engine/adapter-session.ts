@@ -54,6 +54,7 @@ export class ShippedRuns {
     const p = run.then((out) => ({ user: out.user.slice(0, d), gate: out.gate.slice(0, K) }));
     this.runs.delete(key);
     this.runs.set(key, p);
+    // a failed run is forgotten (its callers receive the rejection), so the next asks again
     p.catch(() => {
       if (this.runs.get(key) === p) this.runs.delete(key);
     });
@@ -110,7 +111,10 @@ export class AdapterSession {
       if (!this.active() || epoch !== this.epoch) return;
       const res = await this.engine.adapterLearn({ user: ug.user.slice(), gate: ug.gate.slice(), target }, Date.now());
       if (!res.state) {
-        this.lastError = new AdapterError('refused', 'an update was refused (non-finite values); the adapter is unchanged');
+        this.lastError = new AdapterError(
+          'refused',
+          'an update was refused (non-finite values); the adapter is unchanged',
+        );
         return;
       }
       this.state = res.state;
@@ -271,7 +275,10 @@ export async function loadAdapter(
     if (!sameShape) {
       return {
         state: fresh,
-        error: new AdapterError('stored', 'the stored adapter has another shape (model or settings changed): started fresh'),
+        error: new AdapterError(
+          'stored',
+          'the stored adapter has another shape (model or settings changed): started fresh',
+        ),
       };
     }
     return { state: s, error: null };

@@ -6,6 +6,7 @@
 import type { Catalog } from '../core/catalog';
 import { InvalidArgumentError, ModelFormatError, StorageUnavailableError } from '../core/errors';
 import { itemFeatures } from '../core/features';
+import { settled } from '../core/settle';
 import type { ItemTable } from '../core/item-table';
 import type { ModelManifest } from '../core/manifest-types';
 import type { CatalogItem, NewItem } from '../types';
@@ -54,10 +55,7 @@ export class AddedItems {
       return normalized.map((it) => this.catalog.item(this.catalog.indexOf(it.id)!));
     };
     const p = this.queue.then(run, run);
-    this.queue = p.then(
-      () => undefined,
-      () => undefined,
-    );
+    this.queue = settled(p);
     return p;
   }
 
@@ -80,7 +78,12 @@ export class AddedItems {
       if (seen.has(it.id)) throw new InvalidArgumentError(`items[${j}].id ${JSON.stringify(it.id)} appears twice`);
       seen.add(it.id);
     }
-    const normalized = items.map((it) => ({ id: it.id, title: it.title ?? '', genres: it.genres ?? [], year: it.year ?? null }));
+    const normalized = items.map((it) => ({
+      id: it.id,
+      title: it.title ?? '',
+      genres: it.genres ?? [],
+      year: it.year ?? null,
+    }));
     validateNewItems(normalized);
     return normalized;
   }

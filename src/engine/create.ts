@@ -91,7 +91,8 @@ export async function createWith(options: CreateOptions, deps: RecommenderDeps):
       // an unreadable flag reads as "not paused": the visitor sees and can change it in the panel
     }
     if (deps.channel !== undefined) channel = deps.channel;
-    else if (typeof BroadcastChannel !== 'undefined') channel = new BroadcastChannel(`localrec:${opts.dbName ?? 'localrec'}`);
+    else if (typeof BroadcastChannel !== 'undefined')
+      channel = new BroadcastChannel(`localrec:${opts.dbName ?? 'localrec'}`);
     const restoredAdapter = adapterOptions ? await loadAdapter(store, manifest, adapterOptions) : null;
     const tAdapter = now();
     const ready = started.then(async (r) => {
@@ -172,11 +173,11 @@ export async function createWith(options: CreateOptions, deps: RecommenderDeps):
     return rec;
   } catch (e) {
     // nothing half-open stays behind: the Worker is terminated, the database connection closed
-    void engine.close().catch((err: unknown) => console.debug('localrec: closing the engine after a failed start', err));
-    void storePromise.then(
-      (s) => s.close(),
-      () => undefined,
-    );
+    void engine
+      .close()
+      .catch((err: unknown) => console.debug('localrec: closing the engine after a failed start', err));
+    // a store that failed to open has nothing to close
+    void storePromise.then((s) => s.close(), settledAnyway);
     if (channel && channel !== deps.channel) channel.close();
     throw e;
   }
@@ -199,6 +200,10 @@ async function resumeFromStored(
   // the adapter's next example is this history: no inference needed for it either
   runs.set(run.seq, { user: Float32Array.from(run.user), gate: Float32Array.from(run.gate) });
   return true;
+}
+
+function settledAnyway(): void {
+  // nothing was opened
 }
 
 function reportedLater(): void {

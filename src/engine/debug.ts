@@ -59,8 +59,7 @@ export function debugHooks(rec: Recommender): DebugHooks {
   return {
     startup: () => (i.startup ? { ...i.startup } : null),
     storedOutputWritten: () => p.stored.written(),
-    simulateGpuFailure: async (mode = 'throw') =>
-      (await p.engine.debug({ kind: 'gpu-failure', mode })) as string,
+    simulateGpuFailure: async (mode = 'throw') => (await p.engine.debug({ kind: 'gpu-failure', mode })) as string,
     rankHistories: async (histories, k) => {
       i.alive();
       const m = p.manifest;

@@ -28,7 +28,9 @@ export function withFallback(inWorker: () => Promise<Engine>, inPage: () => Prom
     } catch (e) {
       if (e instanceof LocalrecError && !(e instanceof BackendError)) throw e;
       // the Worker that failed is released before the page takes over; its own close errors do not matter
-      await failed?.close().catch((closeError: unknown) => console.debug('localrec: closing the failed worker', closeError));
+      await failed
+        ?.close()
+        .catch((closeError: unknown) => console.debug('localrec: closing the failed worker', closeError));
       inner = await inPage();
       return inner.init(retry);
     }

@@ -12,6 +12,7 @@
 import type * as Ort from 'onnxruntime-common';
 import { now } from '../core/clock';
 import { BackendError, ModelFormatError } from '../core/errors';
+import { settled } from '../core/settle';
 import type { ModelManifest } from '../core/manifest-types';
 import type { Backend, BackendChoice } from '../types';
 
@@ -145,7 +146,8 @@ export class OrtEngine implements InferenceEngine {
     if (this.runtime === 'node') target = 'node';
     else if (init.backend === 'wasm') target = 'wasm';
     else if (init.backend === 'webgpu') {
-      if (!(await probeWebGpu())) throw new BackendError('backend "webgpu" was requested but no WebGPU adapter is available');
+      if (!(await probeWebGpu()))
+        throw new BackendError('backend "webgpu" was requested but no WebGPU adapter is available');
       target = 'webgpu';
     } else target = (await probeWebGpu()) ? 'webgpu' : 'wasm'; // auto: one probe
     if (typeof this.source === 'function' && !this.ortModule) {
@@ -158,7 +160,8 @@ export class OrtEngine implements InferenceEngine {
     const ort = this.ort;
     if (this.runtime === 'web') {
       const isolated = (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated === true;
-      const cores = (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator?.hardwareConcurrency ?? 1;
+      const cores =
+        (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator?.hardwareConcurrency ?? 1;
       // threads need SharedArrayBuffer, i.e. a cross-origin isolated page (a widget cannot impose it)
       ort.env.wasm.numThreads = isolated ? Math.max(1, Math.min(4, cores)) : 1;
       ort.env.wasm.proxy = false;
@@ -171,7 +174,9 @@ export class OrtEngine implements InferenceEngine {
       this.current = target;
     } catch (e) {
       if (target === 'webgpu' && init.backend === 'webgpu') {
-        throw new BackendError(`backend "webgpu" was requested but its session could not be created: ${errMsg(e)}`, { cause: e });
+        throw new BackendError(`backend "webgpu" was requested but its session could not be created: ${errMsg(e)}`, {
+          cause: e,
+        });
       }
       if (target !== 'webgpu') throw wrapCreateError(e);
       this.session = await this.createSession('wasm').catch((e2: unknown) => {
@@ -184,11 +189,12 @@ export class OrtEngine implements InferenceEngine {
     const t2 = now();
     if (init.encoder || init.encoderPath) {
       // the encoder runs once per addItems batch: WASM (or node) is plenty and avoids GPU setup
-      this.encoderSession = await this.createRaw(init.encoder ?? init.encoderPath!, this.runtime === 'node' ? 'node' : 'wasm').catch(
-        (e: unknown) => {
-          throw wrapCreateError(e);
-        },
-      );
+      this.encoderSession = await this.createRaw(
+        init.encoder ?? init.encoderPath!,
+        this.runtime === 'node' ? 'node' : 'wasm',
+      ).catch((e: unknown) => {
+        throw wrapCreateError(e);
+      });
     }
     const t3 = now();
     return {
@@ -204,17 +210,24 @@ export class OrtEngine implements InferenceEngine {
       const env = this.ort.env as { webgpu?: { device?: Promise<{ lost?: Promise<unknown> }> } };
       void Promise.resolve(env.webgpu?.device)
         .then((device) => device?.lost)
-        .then((info) => {
-          if (info !== undefined) this.deviceLost = true;
-        })
-        .catch(() => {});
+        .then(
+          (info) => {
+            if (info !== undefined) this.deviceLost = true;
+          },
+          // no device to watch: a failing run still triggers the fallback
+          (err: unknown) => console.debug('localrec: the WebGPU device cannot be watched', err),
+        );
     } catch {
       // no device exposed: a failing run still triggers the fallback
     }
   }
 
   private checkIo(session: Ort.InferenceSession, m: ModelManifest): void {
-    for (const n of [m.inputs.history.name, m.inputs.gateBias.name, ...(m.inputs.withScores ? [m.inputs.withScores.name] : [])]) {
+    for (const n of [
+      m.inputs.history.name,
+      m.inputs.gateBias.name,
+      ...(m.inputs.withScores ? [m.inputs.withScores.name] : []),
+    ]) {
       if (!session.inputNames.includes(n)) throw new ModelFormatError(`model.onnx has no input ${JSON.stringify(n)}`);
     }
     const outs = [m.outputs.user.name, m.outputs.gate.name];
@@ -266,7 +279,7 @@ export class OrtEngine implements InferenceEngine {
   /** Calls are serialised: onnxruntime-web sessions do not support concurrent runs. */
   private serial<T>(fn: () => Promise<T>): Promise<T> {
     const p = this.queue.then(fn, fn);
-    this.queue = p.catch(() => {});
+    this.queue = settled(p);
     return p;
   }
 
@@ -301,7 +314,12 @@ export class OrtEngine implements InferenceEngine {
     this.current = 'wasm';
   }
 
-  private async runOnce(history: BigInt64Array, batch: number, length: number, withScores: boolean): Promise<RunResult> {
+  private async runOnce(
+    history: BigInt64Array,
+    batch: number,
+    length: number,
+    withScores: boolean,
+  ): Promise<RunResult> {
     const m = this.initArgs!.manifest;
     if (this.current === 'webgpu' && (this.failNext || this.deviceLost)) {
       this.failNext = false;
@@ -310,7 +328,8 @@ export class OrtEngine implements InferenceEngine {
     const out = await this.session!.run(modelFeeds(this.ort, m, history, [batch, length], withScores));
     const get = (name: string): Float32Array => {
       const t = out[name];
-      if (!t || !(t.data instanceof Float32Array)) throw new ModelFormatError(`model output ${name} missing or not float32`);
+      if (!t || !(t.data instanceof Float32Array))
+        throw new ModelFormatError(`model output ${name} missing or not float32`);
       return t.data;
     };
     const res: RunResult = {
@@ -327,13 +346,15 @@ export class OrtEngine implements InferenceEngine {
   encode(features: BigInt64Array, batch: number): Promise<Float32Array> {
     return this.serial(async () => {
       const m = this.initArgs?.manifest;
-      if (!this.encoderSession || !m?.content) throw new ModelFormatError('this model has no item encoder (encoder.onnx)');
+      if (!this.encoderSession || !m?.content)
+        throw new ModelFormatError('this model has no item encoder (encoder.onnx)');
       const c = m.content;
       const out = await this.encoderSession.run({
         [c.encoderInput]: new this.ort.Tensor('int64', features, [batch, c.maxFeatures]),
       });
       const t = out[c.encoderOutput];
-      if (!t || !(t.data instanceof Float32Array)) throw new ModelFormatError(`encoder output ${c.encoderOutput} missing`);
+      if (!t || !(t.data instanceof Float32Array))
+        throw new ModelFormatError(`encoder output ${c.encoderOutput} missing`);
       return t.data;
     });
   }
@@ -361,9 +382,11 @@ export class OrtEngine implements InferenceEngine {
   }
 
   async close(): Promise<void> {
-    await this.queue.catch(() => {});
-    await this.session?.release().catch(() => {});
-    await this.encoderSession?.release().catch(() => {});
+    await this.queue;
+    // the sessions are dropped either way; a session that cannot be released (a lost device) is only logged
+    for (const s of [this.session, this.encoderSession]) {
+      await s?.release().catch((err: unknown) => console.debug('localrec: releasing a session', err));
+    }
     this.session = null;
     this.encoderSession = null;
   }

@@ -52,6 +52,17 @@ function join(base: string, path: string): string {
   }
 }
 
+/** Cache Storage refused a write (quota, private mode): the model still works, only not offline. */
+function notCached(err: unknown): void {
+  console.warn('localrec: the model could not be kept for offline use', err);
+}
+
+/** Cache Storage could not be read: the file is fetched from the network instead. */
+function notReadFromCache(err: unknown): undefined {
+  console.debug('localrec: the model cache could not be read', err);
+  return undefined;
+}
+
 function cacheKey(url: string, sha256: string): string {
   return `${url}#sha256=${sha256.toLowerCase()}`;
 }
@@ -64,7 +75,7 @@ export async function loadModel(base: string, opts: LoadOptions = {}): Promise<L
   let manifestJson: unknown;
   let manifestFromNetwork = true;
   let cache: Cache | null = null;
-  const cs = opts.caches === undefined ? (globalThis as { caches?: CacheStorage }).caches ?? null : opts.caches;
+  const cs = opts.caches === undefined ? ((globalThis as { caches?: CacheStorage }).caches ?? null) : opts.caches;
   if (cs) {
     try {
       cache = await cs.open(MODEL_CACHE);
@@ -76,10 +87,10 @@ export async function loadModel(base: string, opts: LoadOptions = {}): Promise<L
     const res = await fetchFn(manifestUrl, { cache: 'no-cache' });
     if (!res.ok) throw new ModelLoadError(`${manifestUrl}: HTTP ${res.status}`);
     manifestJson = await res.json();
-    if (cache) await cache.put(manifestUrl, new Response(JSON.stringify(manifestJson))).catch(() => {});
+    if (cache) await cache.put(manifestUrl, new Response(JSON.stringify(manifestJson))).catch(notCached);
   } catch (e) {
     // offline: the last manifest we saw
-    const cached = cache ? await cache.match(manifestUrl).catch(() => undefined) : undefined;
+    const cached = cache ? await cache.match(manifestUrl).catch(notReadFromCache) : undefined;
     if (!cached) {
       if (e instanceof ModelLoadError) throw e;
       throw new ModelLoadError(`${manifestUrl}: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
@@ -101,7 +112,13 @@ export async function loadModel(base: string, opts: LoadOptions = {}): Promise<L
     loadedBy.set(file, loaded);
     let sum = 0;
     for (const v of loadedBy.values()) sum += v;
-    opts.onProgress?.({ file, loaded, total: fileTotal, fraction: total > 0 ? Math.min(1, sum / total) : 1, fromCache });
+    opts.onProgress?.({
+      file,
+      loaded,
+      total: fileTotal,
+      fraction: total > 0 ? Math.min(1, sum / total) : 1,
+      fromCache,
+    });
   };
 
   const fromCache: Record<string, boolean> = { manifest: !manifestFromNetwork };
@@ -147,7 +164,7 @@ async function loadFile(
 ): Promise<{ bytes: Uint8Array; fromCache: boolean }> {
   const key = cacheKey(url, entry.sha256);
   if (cache) {
-    const hit = await cache.match(key).catch(() => undefined);
+    const hit = await cache.match(key).catch(notReadFromCache);
     if (hit) {
       const b = new Uint8Array(await hit.arrayBuffer());
       try {
@@ -157,7 +174,7 @@ async function loadFile(
       } catch (e) {
         if (!(e instanceof ModelIntegrityError)) throw e;
         // corrupted cache entry: drop it and fetch again
-        await cache.delete(key).catch(() => false);
+        await cache.delete(key).catch(notCached);
       }
     }
   }
@@ -173,14 +190,16 @@ async function loadFile(
   if (cache) {
     await cache
       .put(key, new Response(b as Uint8Array<ArrayBuffer>, { headers: { 'content-type': 'application/octet-stream' } }))
-      .catch(() => {
-        // quota or private mode: the model still works, just not offline
-      });
+      .catch(notCached);
   }
   return { bytes: b, fromCache: false };
 }
 
-async function readWithProgress(res: Response, expected: number, progress: (loaded: number) => void): Promise<Uint8Array> {
+async function readWithProgress(
+  res: Response,
+  expected: number,
+  progress: (loaded: number) => void,
+): Promise<Uint8Array> {
   if (!res.body) {
     const b = new Uint8Array(await res.arrayBuffer());
     progress(b.byteLength);

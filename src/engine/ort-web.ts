@@ -6,4 +6,5 @@
  */
 import type { OrtLoader } from './inference';
 
-export const loadWebOrt: OrtLoader = (build) => (build === 'webgpu' ? import('onnxruntime-web/webgpu') : import('onnxruntime-web/wasm'));
+export const loadWebOrt: OrtLoader = (build) =>
+  build === 'webgpu' ? import('onnxruntime-web/webgpu') : import('onnxruntime-web/wasm');

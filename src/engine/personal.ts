@@ -10,13 +10,7 @@
  * The page (adapter-session.ts) keeps the source of truth in IndexedDB: it hands the stored adapter
  * over with `adapterSet` and persists the state `adapterLearn` returns after an accepted update.
  */
-import {
-  learn,
-  personalOf,
-  type AdapterOptions,
-  type AdapterState,
-  type LearnResult,
-} from '../core/adapter';
+import { learn, personalOf, type AdapterOptions, type AdapterState, type LearnResult } from '../core/adapter';
 import { now } from '../core/clock';
 import { BackendError, InvalidArgumentError, ModelFormatError } from '../core/errors';
 import { ItemTable } from '../core/item-table';
@@ -98,12 +92,16 @@ export class AdapterRuntime {
    */
   personalize(out: RunResult): PersonalRunResult {
     const s = this.state;
-    const personal = s && this.table ? personalOf(s, out.user.subarray(0, s.dim), out.gate.subarray(0, s.experts)) : null;
+    const personal =
+      s && this.table ? personalOf(s, out.user.subarray(0, s.dim), out.gate.subarray(0, s.experts)) : null;
     // the graph's own scores stand for the shipped model's answer; else the table scores u (or u')
     if (!personal && !(this.scoresHere && out.scores.length === 0)) return { ...out, personal: null };
     const t = this.table!;
     // graph scores being replaced: their buffer (fresh from this run) takes the new ones
-    const scores = t.scoreAll(personal ? personal.user : out.user.subarray(0, t.dim), out.scores.length >= t.rows ? out.scores : undefined);
+    const scores = t.scoreAll(
+      personal ? personal.user : out.user.subarray(0, t.dim),
+      out.scores.length >= t.rows ? out.scores : undefined,
+    );
     scores[0] = 0;
     return { ...out, scores, personal };
   }
@@ -117,7 +115,12 @@ export class AdapterRuntime {
     const ms = now() - t0;
     this.timings.push(ms);
     if (this.timings.length > MAX_TIMINGS) this.timings.splice(0, this.timings.length - MAX_TIMINGS);
-    this.trace.push({ user: Array.from(example.user), gate: Array.from(example.gate), target: example.target, accepted: result.accepted });
+    this.trace.push({
+      user: Array.from(example.user),
+      gate: Array.from(example.gate),
+      target: example.target,
+      accepted: result.accepted,
+    });
     if (this.trace.length > MAX_TRACE) this.trace.splice(0, this.trace.length - MAX_TRACE);
     return { result, state: result.accepted ? structuredClone(s) : null, ms };
   }
@@ -166,7 +169,8 @@ export class LocalEngine implements Engine {
 
   async debug(request: DebugRequest): Promise<unknown> {
     if (request.kind === 'adapter') return this.adapter.debug(request.clear);
-    if (request.kind === 'gpu-failure' && this.inner.simulateGpuFailure) return this.inner.simulateGpuFailure(request.mode);
+    if (request.kind === 'gpu-failure' && this.inner.simulateGpuFailure)
+      return this.inner.simulateGpuFailure(request.mode);
     throw new InvalidArgumentError(`debug: this engine does not answer ${JSON.stringify(request)}`);
   }
 

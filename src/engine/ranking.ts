@@ -23,8 +23,13 @@ type Top = { index: number; score: number }[];
 export class Ranker {
   /** the catalogue's scores when the table (not the graph) scores it; reused across calls */
   private scoreBuf: Float32Array | null = null;
-  private memo: { events: StoredEvent[]; length: number; lastId: number | undefined; size: number; input: ModelInput } | null =
-    null;
+  private memo: {
+    events: StoredEvent[];
+    length: number;
+    lastId: number | undefined;
+    size: number;
+    input: ModelInput;
+  } | null = null;
 
   constructor(
     private readonly manifest: ModelManifest,
@@ -40,7 +45,8 @@ export class Ranker {
     const m = this.memo;
     const lastId = events[events.length - 1]?.id;
     const size = this.catalog.size;
-    if (m && m.events === events && m.length === events.length && m.lastId === lastId && m.size === size) return m.input;
+    if (m && m.events === events && m.length === events.length && m.lastId === lastId && m.size === size)
+      return m.input;
     const input = this.compute(events);
     this.memo = { events, length: events.length, lastId, size, input };
     return input;
@@ -66,11 +72,13 @@ export class Ranker {
     const size = this.catalog.size;
     const scores = new Float64Array(size + 1);
     for (let i = 1; i <= size; i++) scores[i] = this.catalog.popularity(i);
-    return topK(scores, k, { from: 1, exclude, ...(candidates ? { allowed: candidates } : {}) }).map(({ index, score }) => ({
-      ...this.catalog.item(index),
-      score,
-      reason: { kind: 'popular' },
-    }));
+    return topK(scores, k, { from: 1, exclude, ...(candidates ? { allowed: candidates } : {}) }).map(
+      ({ index, score }) => ({
+        ...this.catalog.item(index),
+        score,
+        reason: { kind: 'popular' },
+      }),
+    );
   }
 
   /** The top k of a model answer: `graph` scores of the model's items (empty: score from `user`). */
@@ -120,12 +128,21 @@ export class Ranker {
    * to it, and the visitor's last event on that item. The history's tokens are decoded once per answer.
    */
   withReasons(top: Top, history: number[], lastType: ReadonlyMap<number, EventType>): RecommendedItem[] {
-    const because = history.length ? this.table.nearest(top.map((t) => t.index), history) : [];
+    const because = history.length
+      ? this.table.nearest(
+          top.map((t) => t.index),
+          history,
+        )
+      : [];
     return top.map(({ index, score }, r) => {
       const out: RecommendedItem = { ...this.catalog.item(index), score };
       const best = because[r]! >= 0 ? because[r]! : (history[history.length - 1] ?? -1);
       if (best > 0) {
-        const reason: Reason = { kind: 'history', itemId: this.catalog.idAt(best), eventType: lastType.get(best) ?? 'view' };
+        const reason: Reason = {
+          kind: 'history',
+          itemId: this.catalog.idAt(best),
+          eventType: lastType.get(best) ?? 'view',
+        };
         out.reason = reason;
       }
       return out;

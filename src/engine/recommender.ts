@@ -22,6 +22,7 @@
 import type { Catalog } from '../core/catalog';
 import { ClosedError, InvalidArgumentError } from '../core/errors';
 import { historyTensorData } from '../core/history';
+import { settled } from '../core/settle';
 import type { ItemTable } from '../core/item-table';
 import type { ModelManifest } from '../core/manifest-types';
 import type {
@@ -46,15 +47,7 @@ import type { StoredOutput } from './resume';
 import type { StartingEngine } from './starting';
 import type { HistoryStore } from './store';
 import type { ChangeKind, Listener, TabSync } from './tab-sync';
-import {
-  checkK,
-  checkOptions,
-  idList,
-  indexOfId,
-  RECOMMEND_KEYS,
-  SIMILAR_KEYS,
-  validateEvent,
-} from './validate';
+import { checkK, checkOptions, idList, indexOfId, RECOMMEND_KEYS, SIMILAR_KEYS, validateEvent } from './validate';
 import type { VisitorHistory } from './visitor-history';
 
 export type { Listener } from './tab-sync';
@@ -192,10 +185,7 @@ export class Recommender {
       return stored;
     };
     const queued = this.#trackQueue.then(run, run);
-    this.#trackQueue = queued.then(
-      () => undefined,
-      () => undefined,
-    );
+    this.#trackQueue = settled(queued);
     return (await queued) ?? null;
   }
 
@@ -389,7 +379,8 @@ export class Recommender {
       // with or without the adapter: without one (no state set) the engine answers with u's scores,
       // from the graph or, where the model can skip them, from its own int8 table
       const running = p.engine.runPersonal(data, dims[1]);
-      if (p.adapter) void p.runs.keep(key, running).catch(keptRunFailed);
+      // the kept copy of a failed run drops out by itself; recommend() reports the failure below
+      if (p.adapter) void settled(p.runs.keep(key, running));
       out = await running;
       this.#alive();
       p.stored.keep(key, out, this.#closed);
@@ -430,9 +421,4 @@ export class Recommender {
     p.store.close();
     void p.engine.close().catch((err: unknown) => console.debug('localrec: closing the engine', err));
   }
-}
-
-/** The same run is awaited by recommend(), which reports its failure: the kept copy only drops out. */
-function keptRunFailed(): void {
-  // ShippedRuns.keep forgets a failed run by itself
 }

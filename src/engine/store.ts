@@ -21,6 +21,7 @@
 import { wrap, type DBSchema, type IDBPDatabase, type IDBPTransaction, type StoreNames } from 'idb';
 import type { AdapterState } from '../core/adapter';
 import { QuotaError, StorageUnavailableError } from '../core/errors';
+import { settled } from '../core/settle';
 import type { EventType, StoredEvent, StorageInfo } from '../types';
 
 export const DB_VERSION = 3;
@@ -212,7 +213,7 @@ export class IdbStore implements HistoryStore {
     };
     // `blocked`: another tab holds an older version open and did not close on `versionchange`.
     // We wait a bounded time (below) instead of hanging.
-    request.onblocked = () => {};
+    request.onblocked = () => console.debug('localrec: IndexedDB is held open by another tab; waiting');
     const opened = wrap(request) as unknown as Promise<IDBPDatabase<V2Schema>>;
     let timer: ReturnType<typeof setTimeout> | undefined;
     const timeout = new Promise<never>((_, reject) => {
@@ -236,7 +237,10 @@ export class IdbStore implements HistoryStore {
       return db;
     } catch (e) {
       // a late success after the timeout: close that connection so it blocks nobody
-      opened.then((db) => db.close()).catch(() => {});
+      opened.then(
+        (db) => db.close(),
+        (lateError: unknown) => console.debug('localrec: IndexedDB open after the timeout failed too', lateError),
+      );
       if (e instanceof StorageUnavailableError) throw e;
       throw new StorageUnavailableError(`IndexedDB could not be opened: ${String(e)}`, { cause: e });
     } finally {
@@ -377,7 +381,8 @@ export class IdbStore implements HistoryStore {
         });
       });
     } catch (e) {
-      if (isQuotaError(e)) throw new QuotaError('storage quota exceeded while saving the adapter; the history is untouched', { cause: e });
+      if (isQuotaError(e))
+        throw new QuotaError('storage quota exceeded while saving the adapter; the history is untouched', { cause: e });
       throw e;
     }
   }
@@ -402,9 +407,13 @@ export class IdbStore implements HistoryStore {
  * committed. On any error the transaction is aborted (nothing of it is kept) and the error is
  * rethrown after the abort has settled.
  */
-async function commitOrAbort<T>(tx: { readonly done: Promise<void>; abort(): void }, body: () => Promise<T>): Promise<T> {
+async function commitOrAbort<T>(
+  tx: { readonly done: Promise<void>; abort(): void },
+  body: () => Promise<T>,
+): Promise<T> {
   const done = tx.done;
-  done.catch(() => {});
+  // awaited below on both paths; this copy keeps an early abort from being reported as unhandled
+  void settled(done);
   try {
     const out = await body();
     await done;
@@ -415,7 +424,8 @@ async function commitOrAbort<T>(tx: { readonly done: Promise<void>; abort(): voi
     } catch {
       // already finished
     }
-    await done.catch(() => {});
+    // the abort's own rejection is the expected outcome here; `e` is what the caller needs
+    await settled(done);
     throw e;
   }
 }
@@ -476,7 +486,9 @@ export class MemoryStore implements HistoryStore {
   async deleteAdapters(keep?: string): Promise<void> {
     for (const k of [...this.adapters.keys()]) if (k !== keep) this.adapters.delete(k);
   }
-  close(): void {}
+  close(): void {
+    // nothing to release: the history lives in this object
+  }
 }
 
 /** IndexedDB when it works, else memory with the reason (reported on `rec.storage`). */

@@ -34,7 +34,8 @@ export function checkCreateOptions(opts: unknown): CreateOptions {
     throw new InvalidArgumentError('createRecommender expects an options object');
   }
   for (const key of Object.keys(opts)) {
-    if (!CREATE_KEYS.has(key)) throw new InvalidArgumentError(`createRecommender: unknown option ${JSON.stringify(key)}`);
+    if (!CREATE_KEYS.has(key))
+      throw new InvalidArgumentError(`createRecommender: unknown option ${JSON.stringify(key)}`);
   }
   const o = opts as CreateOptions;
   if (typeof o.model !== 'string' || o.model.length === 0) {
@@ -49,8 +50,10 @@ export function checkCreateOptions(opts: unknown): CreateOptions {
   if (o.wasmPaths !== undefined && typeof o.wasmPaths !== 'string') {
     throw new InvalidArgumentError('options.wasmPaths must be a string');
   }
-  if (o.worker !== undefined && typeof o.worker !== 'boolean') throw new InvalidArgumentError('options.worker must be a boolean');
-  if (o.resume !== undefined && typeof o.resume !== 'boolean') throw new InvalidArgumentError('options.resume must be a boolean');
+  if (o.worker !== undefined && typeof o.worker !== 'boolean')
+    throw new InvalidArgumentError('options.worker must be a boolean');
+  if (o.resume !== undefined && typeof o.resume !== 'boolean')
+    throw new InvalidArgumentError('options.resume must be a boolean');
   if (o.dbName !== undefined && (typeof o.dbName !== 'string' || !o.dbName)) {
     throw new InvalidArgumentError('options.dbName must be a non-empty string');
   }

@@ -1,7 +1,16 @@
 /** The page side of the inference Worker: every operation of the table (operations.ts) over postMessage. */
 import { BackendError, ClosedError } from '../core/errors';
+import { settled } from '../core/settle';
 import type { Backend } from '../types';
-import { type Engine, engineOver, OPERATIONS, type OpArgs, type OpName, type OpResult, transferables } from './operations';
+import {
+  type Engine,
+  engineOver,
+  OPERATIONS,
+  type OpArgs,
+  type OpName,
+  type OpResult,
+  transferables,
+} from './operations';
 import { deserializeError, type WorkerRequest, type WorkerResponse } from './protocol';
 
 type Pending = { resolve: (v: unknown) => void; reject: (e: unknown) => void };
@@ -11,7 +20,8 @@ const CLOSE_GRACE_MS = 1000;
 
 /** An engine in a Web Worker (by default the bundled worker.ts). */
 export function workerEngine(worker?: Worker): Engine {
-  const w = worker ?? new Worker(new URL('./worker.ts', import.meta.url), { type: 'module', name: 'localrec-inference' });
+  const w =
+    worker ?? new Worker(new URL('./worker.ts', import.meta.url), { type: 'module', name: 'localrec-inference' });
   const pending = new Map<number, Pending>();
   let nextId = 1;
   let current: Backend = 'wasm';
@@ -53,15 +63,15 @@ export function workerEngine(worker?: Worker): Engine {
     if (closed) return;
     // a Worker that no longer answers is terminated all the same
     const grace = new Promise<void>((r) => setTimeout(r, CLOSE_GRACE_MS));
-    await Promise.race([send('close', []).then(
-      () => undefined,
-      () => undefined,
-    ), grace]);
+    await Promise.race([settled(send('close', [])), grace]);
     closed = true;
     w.terminate();
     for (const p of pending.values()) p.reject(new ClosedError());
     pending.clear();
   };
 
-  return engineOver((op, args) => (op === 'close' ? (close() as never) : send(op, args)), () => current);
+  return engineOver(
+    (op, args) => (op === 'close' ? (close() as never) : send(op, args)),
+    () => current,
+  );
 }

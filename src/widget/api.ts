@@ -75,8 +75,7 @@ export function getRecommender(): Promise<Recommender> {
         for (const l of progressListeners) l(p);
       },
     });
-    // each caller of getRecommender() receives the rejection; this copy only keeps it from being unhandled
-    created.catch(() => undefined);
+    created.catch(reportedToCallers);
     pending = created;
   }
   return pending;
@@ -87,6 +86,11 @@ export function onProgress(listener: (p: LoadProgress) => void): () => void {
   progressListeners.add(listener);
   if (lastProgress) listener(lastProgress);
   return () => progressListeners.delete(listener);
+}
+
+/** Each caller of getRecommender() receives the rejection; this copy only keeps it from being unhandled. */
+function reportedToCallers(): void {
+  // see the callers: the element's localrec-error event, track()'s warning
 }
 
 let warned = false;

@@ -333,7 +333,15 @@ export class LocalrecRecommendations extends HTMLElement {
     const i = cards.indexOf(e.target as HTMLElement);
     if (i < 0) return;
     const next =
-      e.key === 'ArrowRight' ? i + 1 : e.key === 'ArrowLeft' ? i - 1 : e.key === 'Home' ? 0 : e.key === 'End' ? cards.length - 1 : null;
+      e.key === 'ArrowRight'
+        ? i + 1
+        : e.key === 'ArrowLeft'
+          ? i - 1
+          : e.key === 'Home'
+            ? 0
+            : e.key === 'End'
+              ? cards.length - 1
+              : null;
     if (next === null) return;
     e.preventDefault();
     this.#focusCard(next);
@@ -346,10 +354,14 @@ export class LocalrecRecommendations extends HTMLElement {
     const item = this.#last?.items.find((it) => it.id === id);
     if (this.#rec) {
       this.#rec.track({ type: 'click', itemId: id }).catch((err: unknown) => {
-        this.dispatchEvent(new CustomEvent('localrec-error', { detail: { error: err }, bubbles: true, composed: true }));
+        this.dispatchEvent(
+          new CustomEvent('localrec-error', { detail: { error: err }, bubbles: true, composed: true }),
+        );
       });
     }
-    this.dispatchEvent(new CustomEvent('localrec-select', { detail: { itemId: id, item }, bubbles: true, composed: true }));
+    this.dispatchEvent(
+      new CustomEvent('localrec-select', { detail: { itemId: id, item }, bubbles: true, composed: true }),
+    );
   }
 }
 

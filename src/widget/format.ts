@@ -13,10 +13,20 @@ export function displayTitle(title: string): string {
 }
 
 /** 'Drama · Comedy' style meta line: year, then up to `maxGenres` genres. */
-export function metaLine(year: number | null | undefined, genres: readonly string[] | undefined, maxGenres = 2): string {
+export function metaLine(
+  year: number | null | undefined,
+  genres: readonly string[] | undefined,
+  maxGenres = 2,
+): string {
   const parts: string[] = [];
   if (year) parts.push(String(year));
-  if (genres?.length) parts.push(genres.filter((g) => g && g !== 'unknown').slice(0, maxGenres).join(', '));
+  if (genres?.length)
+    parts.push(
+      genres
+        .filter((g) => g && g !== 'unknown')
+        .slice(0, maxGenres)
+        .join(', '),
+    );
   return parts.filter(Boolean).join(' · ');
 }
 
