@@ -1,5 +1,5 @@
 /**
- * The per-visitor adapter (issue 5): personal parameters layered on the frozen shipped model,
+ * The per-visitor adapter: personal parameters layered on the frozen shipped model,
  * learned on the device from the visitor's own interactions. DOM-free, exact TypeScript math on
  * typed arrays (float64 accumulation, float32 storage), deterministic: the same calls give the
  * same adapter in Node and in the browser.

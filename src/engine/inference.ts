@@ -94,8 +94,8 @@ export function modelFeeds(
 
 /**
  * Loads the onnxruntime-web build for a backend: 'webgpu' = `onnxruntime-web/webgpu` (native
- * WebGPU EP + WASM, 25.5 MB runtime), 'wasm' = `onnxruntime-web/wasm` (WASM only, 13.6 MB, which
- * starts in about half the time). Called once, after the backend is chosen.
+ * WebGPU EP + WASM), 'wasm' = `onnxruntime-web/wasm` (WASM only: the smaller runtime, which starts
+ * sooner; sizes in docs/benchmarks.md). Called once, after the backend is chosen.
  */
 export type OrtLoader = (build: 'webgpu' | 'wasm') => Promise<OrtModule>;
 
@@ -254,8 +254,8 @@ export class OrtEngine implements InferenceEngine {
       logSeverityLevel: 3,
       // Without QDQ handling, constant folding dequantises the int8 weights (and the int8 item
       // table) once at session creation instead of on every run: the same float values, so the
-      // same results, ~2x faster per run (bench: MovieLens 1.0 -> 0.5 ms on onnxruntime-node),
-      // for 4x the memory of those weights inside the session.
+      // same results, faster per run (`npm run bench`), for 4x the memory of those weights
+      // inside the session.
       extra: { session: { disable_quant_qdq: '1' } },
     };
     if (backend === 'webgpu') opts.executionProviders = ['webgpu', 'wasm'];

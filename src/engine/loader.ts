@@ -123,9 +123,8 @@ export async function loadModel(base: string, opts: LoadOptions = {}): Promise<L
 
   const fromCache: Record<string, boolean> = { manifest: !manifestFromNetwork };
   const bytes: Record<string, Uint8Array> = {};
-  // all files at once: reading one from the cache (or the network) overlaps hashing another (a
-  // returning visitor of the 1M-item model: load 182-248 ms against 233-301 ms one file after
-  // another, four paired runs of `npm run bench:profile -- --startup --model synthetic-1m`)
+  // all files at once: reading one from the cache (or the network) overlaps hashing another
+  // (measured by `npm run bench:profile -- --startup --model synthetic-1m`, docs/benchmarks.md)
   await Promise.all(
     entries.map(async ([key, entry]) => {
       const url = join(baseUrl, entry.path);
