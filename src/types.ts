@@ -112,6 +112,11 @@ export interface RecommendOptions {
   candidates?: string[];
   /** include items already in the history (default false) */
   includeSeen?: boolean;
+  /**
+   * Ids in `exclude` / `candidates` the catalogue does not know: 'error' (default) rejects with
+   * UnknownItemError; 'skip' leaves them out and lists them in `Recommendation.skipped`.
+   */
+  unknownIds?: 'error' | 'skip';
 }
 
 export interface Recommendation {
@@ -132,6 +137,8 @@ export interface Recommendation {
   adapterApplied: boolean;
   /** the gate after the visitor's adapter (equal to `gate` when not applied; empty for popularity) */
   personalGate: number[];
+  /** with `unknownIds: 'skip'`: the unknown ids that were left out */
+  skipped?: string[];
 }
 
 /** The visitor's adapter, as `rec.adapter()` reports it. */
@@ -173,6 +180,8 @@ export interface SimilarOptions {
   k?: number;
   /** ids never to return */
   exclude?: string[];
+  /** unknown ids in `exclude`: 'error' (default) or 'skip' (see RecommendOptions.unknownIds) */
+  unknownIds?: 'error' | 'skip';
 }
 
 /** What `subscribe` listeners receive. */

@@ -47,7 +47,16 @@ import type { StoredOutput } from './resume';
 import type { StartingEngine } from './starting';
 import type { HistoryStore } from './store';
 import type { ChangeKind, Listener, TabSync } from './tab-sync';
-import { checkK, checkOptions, idList, indexOfId, RECOMMEND_KEYS, SIMILAR_KEYS, validateEvent } from './validate';
+import {
+  checkK,
+  checkOptions,
+  idList,
+  indexOfId,
+  RECOMMEND_KEYS,
+  SIMILAR_KEYS,
+  unknownIdsSetting,
+  validateEvent,
+} from './validate';
 import type { VisitorHistory } from './visitor-history';
 
 export type { Listener } from './tab-sync';
@@ -346,8 +355,9 @@ export class Recommender {
     const p = this.#p;
     const o = checkOptions(options, RECOMMEND_KEYS, 'recommend');
     const k = checkK(o.k, p.catalog.size);
-    const exclude = new Set(idList(p.catalog, o.exclude, 'exclude'));
-    const candidates = o.candidates === undefined ? undefined : idList(p.catalog, o.candidates, 'candidates');
+    const skipped = unknownIdsSetting(o.unknownIds) === 'skip' ? ([] as string[]) : undefined;
+    const exclude = new Set(idList(p.catalog, o.exclude, 'exclude', skipped));
+    const candidates = o.candidates === undefined ? undefined : idList(p.catalog, o.candidates, 'candidates', skipped);
     if (o.includeSeen !== undefined && typeof o.includeSeen !== 'boolean') {
       throw new InvalidArgumentError('includeSeen must be a boolean');
     }
@@ -365,6 +375,7 @@ export class Recommender {
         historyLength: 0,
         adapterApplied: false,
         personalGate: [],
+        ...(skipped ? { skipped } : {}),
       };
     }
 
@@ -398,6 +409,7 @@ export class Recommender {
       historyLength: seq.length,
       adapterApplied: out.personal !== null,
       personalGate: Array.from((out.personal ? out.personal.gate : out.gate).subarray(0, K)),
+      ...(skipped ? { skipped } : {}),
     };
   }
 
@@ -408,7 +420,8 @@ export class Recommender {
     const i = indexOfId(c, id, 'id');
     const o = checkOptions(options, SIMILAR_KEYS, 'similar');
     const k = checkK(o.k, c.size);
-    const exclude = new Set(idList(c, o.exclude, 'exclude'));
+    const skipped = unknownIdsSetting(o.unknownIds) === 'skip' ? ([] as string[]) : undefined;
+    const exclude = new Set(idList(c, o.exclude, 'exclude', skipped));
     return this.#p.ranker.similar(i, k, exclude);
   }
 

@@ -13,8 +13,8 @@ export const EVENT_TYPES: readonly EventType[] = ['view', 'click', 'add_to_cart'
 export const DEFAULT_K = 10;
 
 /** Keys a page may pass to each call; anything else is a typo worth reporting. */
-export const RECOMMEND_KEYS: ReadonlySet<string> = new Set(['k', 'exclude', 'candidates', 'includeSeen']);
-export const SIMILAR_KEYS: ReadonlySet<string> = new Set(['k', 'exclude']);
+export const RECOMMEND_KEYS: ReadonlySet<string> = new Set(['k', 'exclude', 'candidates', 'includeSeen', 'unknownIds']);
+export const SIMILAR_KEYS: ReadonlySet<string> = new Set(['k', 'exclude', 'unknownIds']);
 const CREATE_KEYS: ReadonlySet<string> = new Set<keyof CreateOptions>([
   'model',
   'backend',
@@ -107,11 +107,28 @@ export function indexOfId(catalog: Catalog, id: unknown, what: string): number {
   return i;
 }
 
-/** An optional array of ids → catalogue indices. */
-export function idList(catalog: Catalog, v: unknown, what: string): number[] {
+/**
+ * An optional array of ids → catalogue indices. Unknown ids are refused (UnknownItemError), or,
+ * given `skipped`, left out and collected there (a shop's new products the model never saw).
+ */
+export function idList(catalog: Catalog, v: unknown, what: string, skipped?: string[]): number[] {
   if (v === undefined) return [];
   if (!Array.isArray(v)) throw new InvalidArgumentError(`${what} must be an array of item ids`);
-  return v.map((id, j) => indexOfId(catalog, id, `${what}[${j}]`));
+  const out: number[] = [];
+  for (const [j, id] of v.entries()) {
+    if (skipped && typeof id === 'string' && !catalog.has(id)) {
+      if (!skipped.includes(id)) skipped.push(id);
+      continue;
+    }
+    out.push(indexOfId(catalog, id, `${what}[${j}]`));
+  }
+  return out;
+}
+
+/** `unknownIds`: 'error' (default) refuses unknown ids; 'skip' leaves them out and lists them in the answer. */
+export function unknownIdsSetting(v: unknown): 'error' | 'skip' {
+  if (v === undefined || v === 'error' || v === 'skip') return v ?? 'error';
+  throw new InvalidArgumentError(`unknownIds must be 'error' or 'skip', got ${JSON.stringify(v)}`);
 }
 
 /**
