@@ -45,6 +45,11 @@ export interface CreateOptions {
   /** Model download progress. */
   onProgress?: (p: LoadProgress) => void;
   /**
+   * A model file that receives nothing for this long (ms) is abandoned and createRecommender
+   * rejects with ModelLoadError (default 30000), so a stalled download never leaves a page waiting.
+   */
+  stallTimeoutMs?: number;
+  /**
    * The visitor's personal adapter, learned on the device from their own interactions and stored
    * next to the history (default true; false: the shipped model only, nothing learned). An object
    * turns it on with these learning settings (rank, lr, steps, window, clip, l2, maxNorm, maxBias...).

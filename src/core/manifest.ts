@@ -66,6 +66,12 @@ function tensorSpec(v: unknown, path: string, dtypes: TensorSpec['dtype'][]): Te
 
 const SHA256_RE = /^[0-9a-f]{64}$/;
 
+/**
+ * The largest model file a page can hold in one ArrayBuffer (2 GiB): a manifest that declares more
+ * is refused before anything is allocated for it.
+ */
+export const MAX_FILE_BYTES = 2 ** 31;
+
 function fileEntry(v: unknown, path: string): FileEntry {
   const o = obj(v, path);
   const p = str(o, 'path', path, { nonEmpty: true });
@@ -73,6 +79,8 @@ function fileEntry(v: unknown, path: string): FileEntry {
     fail(`${path}.path`, `must be relative to the manifest without "..", got ${JSON.stringify(p)}`);
   }
   const bytes = int(o, 'bytes', path, 0);
+  if (bytes > MAX_FILE_BYTES)
+    fail(`${path}.bytes`, `must be at most ${MAX_FILE_BYTES} (a page cannot hold more), got ${bytes}`);
   const sha256 = str(o, 'sha256', path);
   if (!SHA256_RE.test(sha256)) fail(`${path}.sha256`, `must be 64 lowercase hex digits, got ${describe(sha256)}`);
   return { path: p, bytes, sha256 };

@@ -26,6 +26,9 @@ import type { HistoryStore } from './store';
 
 type UserGate = { user: Float32Array; gate: Float32Array };
 
+/** How many scheduled updates may wait at once; older ones in a burst are skipped. */
+const MAX_PENDING = 4;
+
 /** How many recent histories keep their shipped u/g (an update usually learns from the last answer's). */
 const KEPT_RUNS = 8;
 
@@ -80,6 +83,8 @@ export class AdapterSession {
   private queue: Promise<void> = Promise.resolve();
   /** bumped by erase/reset/reload: updates scheduled before are dropped */
   private epoch = 0;
+  /** updates scheduled so far; one whose ticket is MAX_PENDING behind the latest is skipped */
+  private tickets = 0;
 
   constructor(
     private readonly manifest: ModelManifest,
@@ -105,8 +110,12 @@ export class AdapterSession {
   /** Queues one update; failures are recorded on `info().lastError`, never thrown at track(). */
   schedule(seq: readonly number[], target: number): void {
     const epoch = this.epoch;
+    const ticket = ++this.tickets;
     const run = async (): Promise<void> => {
       if (!this.active() || epoch !== this.epoch) return;
+      // a burst of events: only the most recent few are learned, so a read never waits on a long
+      // queue (the replay window of each update still holds the latest examples)
+      if (this.tickets - ticket >= MAX_PENDING) return;
       const ug = await this.runs.of(seq);
       if (!this.active() || epoch !== this.epoch) return;
       const res = await this.engine.adapterLearn({ user: ug.user.slice(), gate: ug.gate.slice(), target }, Date.now());

@@ -41,8 +41,8 @@ export class AddedItems {
       const normalized = this.check(items);
       if (normalized.length === 0) return [];
       const tokens = await this.encode(normalized);
-      this.insert(normalized, tokens);
       const now = Date.now();
+      // stored first: on a full disk (QuotaError) the catalogue stays as it was
       await this.store.putItems(
         normalized.map((it, j) => ({
           ...it,
@@ -52,6 +52,7 @@ export class AddedItems {
           added: now + j / 1000,
         })),
       );
+      this.insert(normalized, tokens);
       return normalized.map((it) => this.catalog.item(this.catalog.indexOf(it.id)!));
     };
     const p = this.queue.then(run, run);

@@ -48,7 +48,11 @@ export async function createWith(options: CreateOptions, deps: RecommenderDeps):
   try {
     const loaded =
       deps.loaded ??
-      (await loadModel(opts.model, { ...deps.load, ...(opts.onProgress ? { onProgress: opts.onProgress } : {}) }));
+      (await loadModel(opts.model, {
+        ...deps.load,
+        ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
+        ...(opts.stallTimeoutMs !== undefined ? { stallTimeoutMs: opts.stallTimeoutMs } : {}),
+      }));
     const tLoaded = now();
     const manifest = loaded.manifest;
     const catalog =
@@ -145,6 +149,8 @@ export async function createWith(options: CreateOptions, deps: RecommenderDeps):
       sync,
       paused,
     });
+    const made = rec;
+    store.onDeleted?.(() => void made.onStoreDeleted());
     for (const problem of await added.restore()) console.warn('localrec: an added item was not restored', problem);
     const resumed = await resumeFromStored(stored, history, ranker, runs);
     const tRestored = now();

@@ -150,6 +150,7 @@ export class OrtEngine implements InferenceEngine {
         throw new BackendError('backend "webgpu" was requested but no WebGPU adapter is available');
       target = 'webgpu';
     } else target = (await probeWebGpu()) ? 'webgpu' : 'wasm'; // auto: one probe
+    if (this.runtime === 'web' && init.wasmPaths) await preflightRuntime(init.wasmPaths, target);
     if (typeof this.source === 'function' && !this.ortModule) {
       try {
         this.ortModule = await this.source(target === 'webgpu' ? 'webgpu' : 'wasm');
@@ -392,11 +393,56 @@ export class OrtEngine implements InferenceEngine {
   }
 }
 
+/** The runtime files each onnxruntime-web build loads from `wasmPaths` (ort-web.ts picks the build). */
+export const RUNTIME_FILES: Record<'webgpu' | 'wasm', readonly string[]> = {
+  webgpu: ['ort-wasm-simd-threaded.asyncify.mjs', 'ort-wasm-simd-threaded.asyncify.wasm'],
+  wasm: ['ort-wasm-simd-threaded.mjs', 'ort-wasm-simd-threaded.wasm'],
+};
+
+/**
+ * Asks for the runtime's files (HEAD) before onnxruntime-web loads them. onnxruntime-web keeps a
+ * failed start for the life of the page, so a passing failure (a 503, a deploy in progress) would
+ * otherwise break every later attempt until a reload; found here, it is a BackendError and the
+ * next createRecommender tries again. A server that does not answer HEAD is not held against it.
+ */
+export async function preflightRuntime(
+  wasmPaths: string,
+  backend: Backend,
+  fetchFn: (url: string, init: RequestInit) => Promise<Response> = (u, i) => globalThis.fetch(u, i),
+): Promise<void> {
+  const files = RUNTIME_FILES[backend === 'webgpu' ? 'webgpu' : 'wasm'];
+  await Promise.all(
+    files.map(async (f) => {
+      const url = new URL(f, wasmPaths.endsWith('/') ? wasmPaths : `${wasmPaths}/`).href;
+      let res: Response;
+      try {
+        res = await fetchFn(url, { method: 'HEAD', cache: 'no-cache' });
+      } catch (e) {
+        throw new BackendError(`onnxruntime's runtime is not reachable at ${url}: ${errMsg(e)}`, { cause: e });
+      }
+      if (!res.ok && res.status !== 405 && res.status !== 501) {
+        throw new BackendError(`onnxruntime's runtime is not available at ${url}: HTTP ${res.status}`);
+      }
+    }),
+  );
+}
+
 function errMsg(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
 
-function wrapCreateError(e: unknown): Error {
+/**
+ * What a failed session creation means: the runtime itself did not start (its files missing or
+ * refused, WebAssembly not allowed by the page's CSP, no backend) is a BackendError, which a
+ * Worker engine retries in the page; anything else is the model's fault, a ModelFormatError.
+ */
+const RUNTIME_FAILURE =
+  /no available backend|backend not found|dynamically imported module|failed to fetch|networkerror|WebAssembly|Content Security Policy|unsafe-eval|CompileError|previous call to initialize/i;
+
+export function wrapCreateError(e: unknown): Error {
   if (e instanceof BackendError || e instanceof ModelFormatError) return e;
+  if (RUNTIME_FAILURE.test(errMsg(e))) {
+    return new BackendError(`onnxruntime's runtime could not start: ${errMsg(e)}`, { cause: e });
+  }
   return new ModelFormatError(`onnxruntime could not create a session: ${errMsg(e)}`, { cause: e });
 }

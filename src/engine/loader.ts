@@ -14,8 +14,13 @@ export const MODEL_CACHE = 'localrec-models-v1';
 
 export type FetchFn = (url: string, init?: RequestInit) => Promise<Response>;
 
+/** How long a download may go without receiving a byte before it is abandoned (ms). */
+export const DEFAULT_STALL_TIMEOUT_MS = 30_000;
+
 export interface LoadOptions {
   fetch?: FetchFn;
+  /** a file that receives nothing for this long (ms) is abandoned with ModelLoadError (default 30 s) */
+  stallTimeoutMs?: number;
   /** Cache Storage to use (default `globalThis.caches`; null disables caching) */
   caches?: CacheStorage | null;
   onProgress?: (p: LoadProgress) => void;
@@ -67,8 +72,53 @@ function cacheKey(url: string, sha256: string): string {
   return `${url}#sha256=${sha256.toLowerCase()}`;
 }
 
+/**
+ * Abandons a download that receives nothing for `ms`: `signal` aborts the fetch and the body read,
+ * `kick()` marks progress, `failure()` tells whether the stall was the reason.
+ */
+function stallGuard(ms: number, url: string) {
+  const ctl = new AbortController();
+  let stalled = false;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const kick = (): void => {
+    clearTimeout(timer);
+    timer = setTimeout(() => {
+      stalled = true;
+      ctl.abort();
+    }, ms);
+  };
+  kick();
+  return {
+    signal: ctl.signal,
+    kick,
+    stop: () => clearTimeout(timer),
+    failure: (): ModelLoadError | null =>
+      stalled ? new ModelLoadError(`${url}: the download stalled (nothing received for ${ms / 1000} s)`) : null,
+  };
+}
+
+/** `fetchFn` for one URL with a stall guard, the body read through `read` with the guard kicked per chunk. */
+async function guardedFetch<T>(
+  fetchFn: FetchFn,
+  url: string,
+  init: RequestInit,
+  stallMs: number,
+  read: (res: Response, kick: () => void) => Promise<T>,
+): Promise<T> {
+  const guard = stallGuard(stallMs, url);
+  try {
+    const res = await fetchFn(url, { ...init, signal: guard.signal });
+    return await read(res, guard.kick);
+  } catch (e) {
+    throw guard.failure() ?? e;
+  } finally {
+    guard.stop();
+  }
+}
+
 export async function loadModel(base: string, opts: LoadOptions = {}): Promise<LoadedModel> {
   const fetchFn: FetchFn = opts.fetch ?? ((u, i) => globalThis.fetch(u, i));
+  const stallMs = opts.stallTimeoutMs ?? DEFAULT_STALL_TIMEOUT_MS;
   const baseUrl = normalizeBase(base);
   const manifestUrl = join(baseUrl, 'manifest.json');
 
@@ -84,9 +134,10 @@ export async function loadModel(base: string, opts: LoadOptions = {}): Promise<L
     }
   }
   try {
-    const res = await fetchFn(manifestUrl, { cache: 'no-cache' });
-    if (!res.ok) throw new ModelLoadError(`${manifestUrl}: HTTP ${res.status}`);
-    manifestJson = await res.json();
+    manifestJson = await guardedFetch(fetchFn, manifestUrl, { cache: 'no-cache' }, stallMs, async (res) => {
+      if (!res.ok) throw new ModelLoadError(`${manifestUrl}: HTTP ${res.status}`);
+      return res.json();
+    });
     if (cache) await cache.put(manifestUrl, new Response(JSON.stringify(manifestJson))).catch(notCached);
   } catch (e) {
     // offline: the last manifest we saw
@@ -128,7 +179,9 @@ export async function loadModel(base: string, opts: LoadOptions = {}): Promise<L
   await Promise.all(
     entries.map(async ([key, entry]) => {
       const url = join(baseUrl, entry.path);
-      const r = await loadFile(url, entry, cache, fetchFn, (loaded, fc) => report(entry.path, loaded, entry.bytes, fc));
+      const r = await loadFile(url, entry, cache, fetchFn, stallMs, (loaded, fc) =>
+        report(entry.path, loaded, entry.bytes, fc),
+      );
       bytes[key] = r.bytes;
       fromCache[key] = r.fromCache;
     }),
@@ -159,6 +212,7 @@ async function loadFile(
   entry: FileEntry,
   cache: Cache | null,
   fetchFn: FetchFn,
+  stallMs: number,
   progress: (loaded: number, fromCache: boolean) => void,
 ): Promise<{ bytes: Uint8Array; fromCache: boolean }> {
   const key = cacheKey(url, entry.sha256);
@@ -177,14 +231,19 @@ async function loadFile(
       }
     }
   }
-  let res: Response;
+  let b: Uint8Array;
   try {
-    res = await fetchFn(url);
+    b = await guardedFetch(fetchFn, url, {}, stallMs, async (res, kick) => {
+      if (!res.ok) throw new ModelLoadError(`${url}: HTTP ${res.status}`);
+      return readWithProgress(res, entry.bytes, (n) => {
+        kick();
+        progress(n, false);
+      });
+    });
   } catch (e) {
+    if (e instanceof ModelLoadError) throw e;
     throw new ModelLoadError(`${url}: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
   }
-  if (!res.ok) throw new ModelLoadError(`${url}: HTTP ${res.status}`);
-  const b = await readWithProgress(res, entry.bytes, (n) => progress(n, false));
   await verifyFile(entry, b); // throws ModelIntegrityError
   if (cache) {
     await cache
@@ -207,6 +266,7 @@ async function readWithProgress(
   const reader = res.body.getReader();
   const chunks: Uint8Array[] = [];
   let loaded = 0;
+  // the manifest's size (bounded by parseManifest) is the buffer's: one allocation, no copies
   let buf: Uint8Array | null = expected > 0 ? new Uint8Array(expected) : null;
   for (;;) {
     const { done, value } = await reader.read();

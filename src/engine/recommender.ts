@@ -255,8 +255,9 @@ export class Recommender {
   async setPaused(paused: boolean): Promise<void> {
     this.#alive();
     if (typeof paused !== 'boolean') throw new InvalidArgumentError('setPaused expects a boolean');
-    this.#paused = paused;
+    // stored first: on a full disk (QuotaError) the page's state stays as it was
     await this.#p.store.setMeta('paused', paused);
+    this.#paused = paused;
     this.#p.sync.emit({ kind: 'paused' });
   }
 
@@ -265,6 +266,28 @@ export class Recommender {
     this.#alive();
     if (typeof listener !== 'function') throw new InvalidArgumentError('subscribe expects a function');
     return this.#p.sync.subscribe(listener);
+  }
+
+  /**
+   * @internal the database was deleted from outside: what this tab holds of the visitor goes too,
+   * as after an erase, and listeners hear of it as a remote erase
+   */
+  async onStoreDeleted(): Promise<void> {
+    if (this.#closed) return;
+    const p = this.#p;
+    // pending updates learned from the deleted history are dropped before anything is written again
+    await p.adapter?.stop();
+    p.history.invalidate();
+    p.runs.clear();
+    try {
+      // the next store call opens a new, empty database: nothing learned before may land in it
+      await p.stored.forget();
+      await p.store.deleteAdapters();
+    } catch (err) {
+      console.warn('localrec: the reopened database could not be cleared', err);
+    }
+    await p.adapter?.erased();
+    p.sync.notifyRemote('erase');
   }
 
   /** @internal another tab changed the store (create.ts hands this to TabSync) */

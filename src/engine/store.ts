@@ -62,6 +62,8 @@ export interface HistoryStore {
   putAdapter(state: AdapterState): Promise<void>;
   /** Deletes stored adapters: every one, or every one except the `keep` model version. */
   deleteAdapters(keep?: string): Promise<void>;
+  /** Called when the database is deleted from outside (another tab, the site's data cleared). */
+  onDeleted?(listener: () => void): void;
   close(): void;
 }
 
@@ -98,6 +100,18 @@ interface V1Event {
   item: string;
   value?: number;
   time: number;
+}
+
+/** A full disk while writing `what` → QuotaError (the write did not happen); other errors as they are. */
+async function quotaAsTyped<T>(write: Promise<T>, what: string): Promise<T> {
+  try {
+    return await write;
+  } catch (e) {
+    if (isQuotaError(e) && !(e instanceof QuotaError)) {
+      throw new QuotaError(`storage quota exceeded while saving ${what}; nothing was changed`, { cause: e });
+    }
+    throw e;
+  }
 }
 
 function isQuotaError(e: unknown): boolean {
@@ -165,6 +179,11 @@ export class IdbStore implements HistoryStore {
   private readonly blockedTimeoutMs: number;
   private readonly beforeWrite: ((attempt: number) => void) | undefined;
   private readonly beforeAdapterWrite: (() => void) | undefined;
+  private readonly deletedListeners = new Set<() => void>();
+
+  onDeleted(listener: () => void): void {
+    this.deletedListeners.add(listener);
+  }
 
   private constructor(opts: StoreOptions, factory: IDBFactory) {
     this.beforeAdapterWrite = opts.beforeAdapterWrite;
@@ -225,9 +244,11 @@ export class IdbStore implements HistoryStore {
     try {
       const db = await Promise.race([opened, timeout]);
       // `blocking`: a newer version (another tab) wants to upgrade: step aside, reopen lazily.
-      db.addEventListener('versionchange', () => {
+      db.addEventListener('versionchange', (ev) => {
         db.close();
         if (this.db === db) this.db = null;
+        // no new version: the database was deleted (another tab, the site's data cleared)
+        if ((ev as IDBVersionChangeEvent).newVersion === null) for (const l of this.deletedListeners) l();
       });
       // `terminated`: the browser closed the connection abnormally.
       db.addEventListener('close', () => {
@@ -274,7 +295,7 @@ export class IdbStore implements HistoryStore {
       return await this.withDb((db) => this.appendTx(db, events, 1));
     } catch (e) {
       if (isQuotaError(e)) {
-        throw new QuotaError('storage quota exceeded even after pruning the oldest events; nothing was lost', {
+        throw new QuotaError('storage quota exceeded; nothing stored was lost and this event is not stored', {
           cause: e,
         });
       }
@@ -288,8 +309,14 @@ export class IdbStore implements HistoryStore {
     const store = tx.store;
     return commitOrAbort(tx, async () => {
       if (attempt > 0) {
-        // free room: the oldest tenth of the retention window (at least as many as we add)
-        const toFree = Math.max(events.length, Math.ceil(this.maxEvents / 10));
+        // free room: the oldest tenth of the retention window (at least as many as we add), but
+        // never below half of it: a short history is worth more than the new event, which is
+        // refused instead (QuotaError) and loses nothing already stored
+        const stored = await store.count();
+        const keep = Math.ceil(this.maxEvents / 2);
+        const toFree = Math.min(Math.max(events.length, Math.ceil(this.maxEvents / 10)), stored - keep);
+        if (toFree < events.length)
+          throw new QuotaError('storage quota exceeded; the history is kept and this event is not stored');
         let cursor = await store.openCursor();
         for (let i = 0; cursor && i < toFree; i++) {
           await cursor.delete();
@@ -350,16 +377,22 @@ export class IdbStore implements HistoryStore {
   }
 
   async setMeta(key: string, value: unknown): Promise<void> {
-    await this.withDb((db) => db.put('meta', { key, value }));
+    await quotaAsTyped(
+      this.withDb((db) => db.put('meta', { key, value })),
+      'a setting',
+    );
   }
 
   async putItems(items: StoredItem[]): Promise<void> {
     if (items.length === 0) return;
-    await this.withDb(async (db) => {
-      const tx = db.transaction('items', 'readwrite');
-      for (const it of items) void tx.store.put(it);
-      await tx.done;
-    });
+    await quotaAsTyped(
+      this.withDb(async (db) => {
+        const tx = db.transaction('items', 'readwrite');
+        for (const it of items) void tx.store.put(it);
+        await tx.done;
+      }),
+      'added items',
+    );
   }
 
   async listItems(): Promise<StoredItem[]> {

@@ -22,7 +22,7 @@ export class TabSync {
       channel.onmessage = (ev: MessageEvent<{ kind?: unknown }>) => {
         const kind = ev.data?.kind;
         if (!KINDS.has(kind)) return;
-        void onRemote(kind as ChangeKind).then(() => this.notify({ kind: kind as ChangeKind, remote: true }));
+        void onRemote(kind as ChangeKind).then(() => this.notifyRemote(kind as ChangeKind));
       };
     }
   }
@@ -53,6 +53,11 @@ export class TabSync {
   emit(change: Omit<HistoryChange, 'remote'>): void {
     this.announce(change.kind);
     this.notify({ ...change, remote: false });
+  }
+
+  /** A change from outside this tab, once the recommender has caught up with it. */
+  notifyRemote(kind: ChangeKind): void {
+    this.notify({ kind, remote: true });
   }
 
   private notify(change: HistoryChange): void {

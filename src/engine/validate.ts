@@ -23,6 +23,7 @@ const CREATE_KEYS: ReadonlySet<string> = new Set<keyof CreateOptions>([
   'dbName',
   'maxEvents',
   'onProgress',
+  'stallTimeoutMs',
   'adapter',
   'resume',
 ]);
@@ -56,6 +57,9 @@ export function checkCreateOptions(opts: unknown): CreateOptions {
     throw new InvalidArgumentError('options.resume must be a boolean');
   if (o.dbName !== undefined && (typeof o.dbName !== 'string' || !o.dbName)) {
     throw new InvalidArgumentError('options.dbName must be a non-empty string');
+  }
+  if (o.stallTimeoutMs !== undefined && !(typeof o.stallTimeoutMs === 'number' && o.stallTimeoutMs > 0)) {
+    throw new InvalidArgumentError('options.stallTimeoutMs must be a positive number of milliseconds');
   }
   if (o.onProgress !== undefined && typeof o.onProgress !== 'function') {
     throw new InvalidArgumentError('options.onProgress must be a function');

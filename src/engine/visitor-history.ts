@@ -5,9 +5,29 @@
  */
 import type { StoredEvent } from '../types';
 import type { HistoryStore, NewEvent } from './store';
+import { EVENT_TYPES } from './validate';
+
+/**
+ * A stored record as the engine writes it. Anything else (a record another script or an older
+ * bug wrote) is left out of answers, reasons and exports, and counted on `malformed`.
+ */
+function wellFormed(e: unknown): e is StoredEvent {
+  if (typeof e !== 'object' || e === null) return false;
+  const r = e as Partial<StoredEvent>;
+  return (
+    typeof r.id === 'number' &&
+    typeof r.itemId === 'string' &&
+    (EVENT_TYPES as readonly unknown[]).includes(r.type) &&
+    (r.value === null || (typeof r.value === 'number' && Number.isFinite(r.value))) &&
+    typeof r.time === 'number' &&
+    Number.isFinite(r.time)
+  );
+}
 
 export class VisitorHistory {
   private cache: StoredEvent[] | null = null;
+  /** stored records left out because they are malformed (at the last read) */
+  malformed = 0;
 
   constructor(
     private readonly store: HistoryStore,
@@ -23,7 +43,13 @@ export class VisitorHistory {
       const mine = this.cache[this.cache.length - 1];
       if (last?.id !== mine?.id) this.cache = null;
     }
-    if (!this.cache) this.cache = await this.store.all();
+    if (!this.cache) {
+      const all = await this.store.all();
+      const good = all.filter(wellFormed);
+      this.malformed = all.length - good.length;
+      if (this.malformed) console.warn(`localrec: ${this.malformed} malformed stored event(s) are ignored`);
+      this.cache = good;
+    }
     return this.cache;
   }
 

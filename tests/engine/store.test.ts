@@ -14,7 +14,12 @@ import {
   type NewEvent,
 } from '../../src/engine/store';
 
-const ev = (itemId: string, time = 1, type: NewEvent['type'] = 'view'): NewEvent => ({ type, itemId, value: null, time });
+const ev = (itemId: string, time = 1, type: NewEvent['type'] = 'view'): NewEvent => ({
+  type,
+  itemId,
+  value: null,
+  time,
+});
 
 function quota(): DOMException {
   return new DOMException('simulated full disk', 'QuotaExceededError');
@@ -58,14 +63,34 @@ describe('IdbStore', () => {
       },
     });
     let failNext = false;
-    for (let i = 0; i < 10; i++) await store.append([ev(String(i))]);
+    for (let i = 0; i < 15; i++) await store.append([ev(String(i))]);
     failNext = true;
     const [stored] = await store.append([ev('new')]);
     expect(stored!.itemId).toBe('new');
     const all = await store.all();
     // the oldest ceil(20/10) = 2 were freed, everything else kept, the new event stored
-    expect(all.map((e) => e.itemId)).toEqual(['2', '3', '4', '5', '6', '7', '8', '9', 'new']);
+    expect(all.map((e) => e.itemId)).toEqual([...Array.from({ length: 13 }, (_, i) => String(i + 2)), 'new']);
     expect(attempts.slice(-2)).toEqual([0, 1]);
+    store.close();
+  });
+
+  it('a full disk never prunes a history shorter than half the retention window: the new event is refused', async () => {
+    let fail = false;
+    const store = await IdbStore.open({
+      indexedDB: new IDBFactory(),
+      maxEvents: 5000,
+      // the retry would succeed: only the pruning rule stands between a short history and its loss
+      beforeWrite: (attempt) => {
+        if (fail && attempt === 0) throw quota();
+      },
+    });
+    await store.append(Array.from({ length: 350 }, (_, i) => ev(`h${i}`, i)));
+    fail = true;
+    for (let i = 0; i < 5; i++) await expect(store.append([ev(`x${i}`)])).rejects.toBeInstanceOf(QuotaError);
+    expect(await store.count()).toBe(350);
+    fail = false;
+    await store.append([ev('after')]);
+    expect(await store.count()).toBe(351);
     store.close();
   });
 
@@ -154,7 +179,7 @@ describe('IdbStore', () => {
       const b = createAdapter('v2', 4, 2);
       b.updates = 3;
       await store.putAdapter(b);
-      expect((validateAdapter(await store.getAdapter('v2'))).updates).toBe(3);
+      expect(validateAdapter(await store.getAdapter('v2')).updates).toBe(3);
       expect(await store.getAdapter('v1')).toBeDefined();
       await store.deleteAdapters('v2');
       expect(await store.getAdapter('v1')).toBeUndefined();
@@ -268,7 +293,11 @@ describe('fallback to memory', () => {
   });
 
   it('when indexedDB.open throws', async () => {
-    const broken = { open: () => { throw new DOMException('denied', 'SecurityError'); } } as unknown as IDBFactory;
+    const broken = {
+      open: () => {
+        throw new DOMException('denied', 'SecurityError');
+      },
+    } as unknown as IDBFactory;
     const store = await openHistoryStore({ indexedDB: broken, maxEvents: 3 });
     expect(store.info.kind).toBe('memory');
     expect(store.info.reason).toMatch(/denied/);
