@@ -50,10 +50,12 @@ export async function createRecommender(options: CreateOptions): Promise<Recomme
   const opts = checkCreateOptions(options);
   const useWorker = opts.worker ?? typeof Worker !== 'undefined';
   const engine = useWorker ? withFallback(inWorkerEngine, inPageEngine) : await inPageEngine();
-  const store = openHistoryStore({
-    dbName: opts.dbName ?? 'localrec',
-    ...(opts.maxEvents !== undefined ? { maxEvents: opts.maxEvents } : {}),
-  });
+  // opened only once storing is allowed (at once unless consent is required and still pending)
+  const store = () =>
+    openHistoryStore({
+      dbName: opts.dbName ?? 'localrec',
+      ...(opts.maxEvents !== undefined ? { maxEvents: opts.maxEvents } : {}),
+    });
   return createWith(
     { ...opts, backend: opts.backend ?? env.backend, wasmPaths: resolveRuntime(opts.wasmPaths) },
     { engine, store },

@@ -64,6 +64,16 @@ export interface CreateOptions {
    * answer waits for the session as usual. false: always wait for the session.
    */
   resume?: boolean;
+  /**
+   * Whether the visitor's data may be stored on the device (default 'granted': the shop's own
+   * consent covers it, or storing is strictly necessary for a service the visitor asked for).
+   * 'required': nothing is written to the device until `rec.grantConsent()`; the recommender works
+   * from memory for the page's life. 'consent-mode': like 'required', granted and revoked by the
+   * page's Google Consent Mode (`personalization_storage` in `dataLayer`). See docs/privacy.md.
+   */
+  consent?: 'granted' | 'required' | 'consent-mode';
+  /** Events older than this many days are deleted from the device (default 90; Infinity keeps them). */
+  retentionDays?: number;
 }
 
 export interface LoadProgress {
@@ -195,9 +205,10 @@ export interface HistoryChange {
    * 'track': events were stored; 'erase': the history (and the adapter) was erased; 'paused':
    * tracking paused/resumed; 'adapter': the visitor's adapter was reset (this tab), or learned
    * or was reset in another tab (learning in this tab follows its 'track' and is not announced
-   * again: reads wait for it)
+   * again: reads wait for it); 'consent': consent was granted or revoked (the stored data moved
+   * to the device, or was deleted)
    */
-  kind: 'track' | 'erase' | 'paused' | 'adapter';
+  kind: 'track' | 'erase' | 'paused' | 'adapter' | 'consent';
   /** true when the change came from another tab (BroadcastChannel) */
   remote: boolean;
   /** the stored events (local 'track' only) */
@@ -222,4 +233,8 @@ export interface ExportedData {
    * (item ids, oldest first), the user representation and the gate. null when none is kept.
    */
   storedOutput: { modelVersion: string; history: string[]; user: number[]; gate: number[] } | null;
+  /** whether these data are kept on the device ('granted') or only in this page's memory */
+  consent: 'granted' | 'pending' | 'denied';
+  /** events older than this many days are deleted automatically (Infinity: kept until erased) */
+  retentionDays: number;
 }

@@ -190,6 +190,11 @@ export class AdapterSession {
     };
   }
 
+  /** When the adapter last learned (ms since epoch; 0 = never). */
+  get updatedAt(): number {
+    return describeAdapter(this.state).updatedAt;
+  }
+
   /** The page's copy (the resume path applies it like the engine would). */
   get current(): AdapterState {
     return this.state;

@@ -22,6 +22,9 @@ import { StoredOutput } from './resume';
 import { startingEngine } from './starting';
 import { DEFAULT_MAX_EVENTS, type HistoryStore } from './store';
 import { TabSync } from './tab-sync';
+import { ConsentStore, type ConsentState, memory } from './consent';
+import { pageDataLayer, personalizationConsent, watchConsentMode } from './consent-mode';
+import { applyRetention, DEFAULT_RETENTION_DAYS } from './retention';
 import { adapterSetting, checkCreateOptions } from './validate';
 import { VisitorHistory } from './visitor-history';
 
@@ -29,7 +32,11 @@ import { VisitorHistory } from './visitor-history';
 export interface RecommenderDeps {
   /** an engine with every operation, or a bare inference engine (the adapter is put in front) */
   engine: Engine | InferenceEngine;
-  store: HistoryStore | Promise<HistoryStore>;
+  /**
+   * The device's store, or how to open it: a function is called only once storing is allowed
+   * (at once, or when consent is granted under `consent: 'required'`).
+   */
+  store: HistoryStore | Promise<HistoryStore> | (() => Promise<HistoryStore>);
   load?: LoadOptions;
   /** a model already loaded (tests) instead of fetching `options.model` */
   loaded?: LoadedModel;
@@ -41,7 +48,24 @@ export interface RecommenderDeps {
 
 export async function createWith(options: CreateOptions, deps: RecommenderDeps): Promise<Recommender> {
   const opts = checkCreateOptions(options);
-  const storePromise = Promise.resolve(deps.store);
+  const openDevice =
+    typeof deps.store === 'function'
+      ? deps.store
+      : (
+          (s) => () =>
+            Promise.resolve(s)
+        )(deps.store);
+  const layer = opts.consent === 'consent-mode' ? pageDataLayer() : undefined;
+  const consentNow: ConsentState =
+    opts.consent === 'required' ||
+    (opts.consent === 'consent-mode' && personalizationConsent(layer ?? []) !== 'granted')
+      ? 'pending'
+      : 'granted';
+  // under consent still pending nothing is opened on the device: the page works from memory
+  const storePromise =
+    consentNow === 'granted'
+      ? openDevice()
+      : Promise.resolve(memory('consent to store data on this device is pending', opts.maxEvents));
   const engine: Engine = isEngine(deps.engine) ? deps.engine : new LocalEngine(deps.engine);
   const t0 = now();
   let channel: BroadcastChannel | null = null;
@@ -86,7 +110,7 @@ export async function createWith(options: CreateOptions, deps: RecommenderDeps):
     });
     // awaited below, or reported by the calls that need the engine
     started.catch(reportedLater);
-    const store = await storePromise;
+    const store = new ConsentStore(await storePromise, consentNow, openDevice, opts.maxEvents);
     const tStore = now();
     let paused = false;
     try {
@@ -126,6 +150,7 @@ export async function createWith(options: CreateOptions, deps: RecommenderDeps):
     const history = new VisitorHistory(store, opts.maxEvents ?? DEFAULT_MAX_EVENTS, () => sync.connected);
     const ranker = new Ranker(manifest, catalog, table);
     const stored = new StoredOutput(manifest, store, opts.resume !== false);
+    const retentionDays = opts.retentionDays ?? DEFAULT_RETENTION_DAYS;
     const added = new AddedItems(
       manifest,
       catalog,
@@ -148,9 +173,19 @@ export async function createWith(options: CreateOptions, deps: RecommenderDeps):
       added,
       sync,
       paused,
+      consent: store,
+      retentionDays,
     });
     const made = rec;
-    store.onDeleted?.(() => void made.onStoreDeleted());
+    store.onDeleted(() => void made.onStoreDeleted());
+    if (opts.consent === 'consent-mode') {
+      const stop = watchConsentMode(pageDataLayer, consentNow === 'granted' ? 'granted' : undefined, (state) => {
+        const change = state === 'granted' ? made.grantConsent() : made.revokeConsent();
+        change.catch((err: unknown) => console.warn('localrec: following Consent Mode failed', err));
+      });
+      INTERNALS.get(made)?.onClose.push(stop);
+    }
+    await applyRetention(made);
     for (const problem of await added.restore()) console.warn('localrec: an added item was not restored', problem);
     const resumed = await resumeFromStored(stored, history, ranker, runs);
     const tRestored = now();

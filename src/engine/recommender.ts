@@ -58,6 +58,8 @@ import {
   validateEvent,
 } from './validate';
 import type { VisitorHistory } from './visitor-history';
+import type { ConsentState, ConsentStore } from './consent';
+import { applyRetention } from './retention';
 
 export type { Listener } from './tab-sync';
 
@@ -77,6 +79,10 @@ export interface RecommenderParts {
   added: AddedItems;
   sync: TabSync;
   paused: boolean;
+  /** the store all parts write to, switching with the visitor's consent */
+  consent: ConsentStore;
+  /** events older than this many days are deleted (Infinity: kept until erased) */
+  retentionDays: number;
 }
 
 /** What the debug channel (debug.ts) reads of a recommender; not part of the public API. */
@@ -88,6 +94,10 @@ export interface RecommenderInternals {
   alive(): void;
   /** whether on-device learning is wanted now (not closed, not paused) */
   learning(): boolean;
+  /** when retention was last applied (ms since epoch) */
+  retentionCheckedAt: number;
+  /** called on close (watchers the start-up set up) */
+  onClose: (() => void)[];
 }
 
 /** debug.ts's access to a recommender's parts: a page holding only the public API cannot reach them. */
@@ -129,6 +139,8 @@ export class Recommender {
       startup: null,
       alive: () => this.#alive(),
       learning: () => !this.#closed && !this.#paused,
+      retentionCheckedAt: 0,
+      onClose: [],
     });
   }
 
@@ -186,6 +198,7 @@ export class Recommender {
     const e = validateEvent(event, p.catalog);
     if (this.#paused) return null;
     const run = async (): Promise<StoredEvent | undefined> => {
+      await applyRetention(this, false);
       const learnFrom = p.adapter ? await this.#learnInput(e.itemId) : null;
       const stored = await p.history.append(e);
       // queued before listeners hear of the event, so whatever they read waits for it
@@ -235,6 +248,8 @@ export class Recommender {
       addedItems: p.added.list(),
       adapter: p.adapter ? p.adapter.exported() : null,
       storedOutput: p.stored.exported((i) => p.catalog.idAt(i)),
+      consent: p.consent.consent,
+      retentionDays: p.retentionDays,
     };
   }
 
@@ -249,6 +264,46 @@ export class Recommender {
     await p.store.deleteAdapters();
     await p.adapter?.erased();
     p.sync.emit({ kind: 'erase' });
+  }
+
+  /**
+   * Whether the visitor's data may be kept on the device: 'granted', 'pending' (`consent:
+   * 'required'` before grantConsent(): everything is kept in memory only) or 'denied' (after
+   * revokeConsent(), until consent is granted again).
+   */
+  get consent(): ConsentState {
+    return this.#p.consent.consent;
+  }
+
+  /**
+   * The visitor consented to keeping their data on this device: what this page gathered so far is
+   * stored (after what an earlier visit with consent stored), and from now on everything is.
+   */
+  async grantConsent(): Promise<void> {
+    this.#alive();
+    const p = this.#p;
+    if (p.consent.consent === 'granted') return;
+    await p.adapter?.stop();
+    await p.consent.grant();
+    p.history.invalidate();
+    await p.adapter?.reload();
+    p.sync.emit({ kind: 'consent' });
+  }
+
+  /**
+   * The visitor withdrew consent: everything localrec keeps on the device is deleted (the database,
+   * in every tab of the site) and this page goes on from empty memory.
+   */
+  async revokeConsent(): Promise<void> {
+    this.#alive();
+    const p = this.#p;
+    await p.adapter?.stop();
+    await p.consent.revoke();
+    p.history.invalidate();
+    p.runs.clear();
+    p.stored.dropInMemory();
+    await p.adapter?.erased();
+    p.sync.emit({ kind: 'consent' });
   }
 
   /** Pause or resume tracking; persisted with the history. */
@@ -453,6 +508,7 @@ export class Recommender {
     if (this.#closed) return;
     this.#closed = true;
     const p = this.#p;
+    for (const stop of INTERNALS.get(this)?.onClose ?? []) stop();
     p.sync.close();
     p.store.close();
     void p.engine.close().catch((err: unknown) => console.debug('localrec: closing the engine', err));

@@ -52,6 +52,10 @@ export interface HistoryStore {
   recent(n: number): Promise<StoredEvent[]>;
   count(): Promise<number>;
   clear(): Promise<void>;
+  /** Deletes the events older than `time` (ms since epoch); returns how many went. */
+  pruneBefore(time: number): Promise<number>;
+  /** Deletes everything this store ever wrote (the whole database) and closes it. */
+  destroy(): Promise<void>;
   getMeta<T>(key: string): Promise<T | undefined>;
   setMeta(key: string, value: unknown): Promise<void>;
   putItems(items: StoredItem[]): Promise<void>;
@@ -371,6 +375,33 @@ export class IdbStore implements HistoryStore {
     await this.withDb((db) => db.clear('events'));
   }
 
+  async pruneBefore(time: number): Promise<number> {
+    return this.withDb(async (db) => {
+      const tx = db.transaction('events', 'readwrite');
+      let gone = 0;
+      let cursor = await tx.store.index('by-time').openCursor(IDBKeyRange.upperBound(time, true));
+      while (cursor) {
+        await cursor.delete();
+        gone++;
+        cursor = await cursor.continue();
+      }
+      await tx.done;
+      return gone;
+    });
+  }
+
+  async destroy(): Promise<void> {
+    this.close();
+    await new Promise<void>((resolve, reject) => {
+      const req = this.factory.deleteDatabase(this.name);
+      req.onsuccess = () => resolve();
+      req.onerror = () =>
+        reject(new StorageUnavailableError(`the database could not be deleted: ${String(req.error)}`));
+      // another tab still holds it open: the deletion completes once that tab lets go (it is told to)
+      req.onblocked = () => console.debug('localrec: deleting the database waits for another tab');
+    });
+  }
+
   async getMeta<T>(key: string): Promise<T | undefined> {
     const row = await this.withDb((db) => db.get('meta', key));
     return row?.value as T | undefined;
@@ -497,6 +528,17 @@ export class MemoryStore implements HistoryStore {
   async clear(): Promise<void> {
     this.events = [];
   }
+  async pruneBefore(time: number): Promise<number> {
+    const before = this.events.length;
+    this.events = this.events.filter((e) => e.time >= time);
+    return before - this.events.length;
+  }
+  async destroy(): Promise<void> {
+    this.events = [];
+    this.meta.clear();
+    this.items.clear();
+    this.adapters.clear();
+  }
   async getMeta<T>(key: string): Promise<T | undefined> {
     return this.meta.get(key) as T | undefined;
   }
@@ -518,6 +560,10 @@ export class MemoryStore implements HistoryStore {
   }
   async deleteAdapters(keep?: string): Promise<void> {
     for (const k of [...this.adapters.keys()]) if (k !== keep) this.adapters.delete(k);
+  }
+  /** The model versions with a stored adapter (moving memory to the device on consent). */
+  adapterVersions(): string[] {
+    return [...this.adapters.keys()];
   }
   close(): void {
     // nothing to release: the history lives in this object

@@ -8,7 +8,7 @@ import type { HistoryChange } from '../types';
 export type Listener = (change: HistoryChange) => void;
 export type ChangeKind = HistoryChange['kind'];
 
-const KINDS: ReadonlySet<unknown> = new Set<ChangeKind>(['track', 'erase', 'paused', 'adapter']);
+const KINDS: ReadonlySet<unknown> = new Set<ChangeKind>(['track', 'erase', 'paused', 'adapter', 'consent']);
 
 export class TabSync {
   private readonly listeners = new Set<Listener>();

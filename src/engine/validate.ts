@@ -26,6 +26,8 @@ const CREATE_KEYS: ReadonlySet<string> = new Set<keyof CreateOptions>([
   'stallTimeoutMs',
   'adapter',
   'resume',
+  'consent',
+  'retentionDays',
 ]);
 const ADAPTER_KEYS: ReadonlySet<string> = new Set(Object.keys(ADAPTER_DEFAULTS));
 
@@ -60,6 +62,12 @@ export function checkCreateOptions(opts: unknown): CreateOptions {
   }
   if (o.stallTimeoutMs !== undefined && !(typeof o.stallTimeoutMs === 'number' && o.stallTimeoutMs > 0)) {
     throw new InvalidArgumentError('options.stallTimeoutMs must be a positive number of milliseconds');
+  }
+  if (o.consent !== undefined && !['granted', 'required', 'consent-mode'].includes(o.consent)) {
+    throw new InvalidArgumentError(`options.consent must be 'granted', 'required' or 'consent-mode'`);
+  }
+  if (o.retentionDays !== undefined && !(typeof o.retentionDays === 'number' && o.retentionDays > 0)) {
+    throw new InvalidArgumentError('options.retentionDays must be a positive number of days (Infinity: keep)');
   }
   if (o.onProgress !== undefined && typeof o.onProgress !== 'function') {
     throw new InvalidArgumentError('options.onProgress must be a function');
