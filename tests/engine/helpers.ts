@@ -42,7 +42,7 @@ export function nodeEngine(): OrtEngine {
 /** The tiny fixture with onnxruntime-node, a memory store unless given, no BroadcastChannel. */
 export async function tinyRecommender(
   opts: Partial<CreateOptions> = {},
-  deps: Partial<RecommenderDeps> & { store?: HistoryStore } = {},
+  deps: Partial<RecommenderDeps> = {},
 ): Promise<Recommender> {
   return createWith(
     { model: TINY_URL, ...opts },
