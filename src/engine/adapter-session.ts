@@ -27,7 +27,7 @@ import type { HistoryStore } from './store';
 type UserGate = { user: Float32Array; gate: Float32Array };
 
 /** How many scheduled updates may wait at once; older ones in a burst are skipped. */
-const MAX_PENDING = 4;
+const MAX_PENDING = 16;
 
 /** How many recent histories keep their shipped u/g (an update usually learns from the last answer's). */
 const KEPT_RUNS = 8;

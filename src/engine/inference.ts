@@ -403,7 +403,9 @@ export const RUNTIME_FILES: Record<'webgpu' | 'wasm', readonly string[]> = {
  * Asks for the runtime's files (HEAD) before onnxruntime-web loads them. onnxruntime-web keeps a
  * failed start for the life of the page, so a passing failure (a 503, a deploy in progress) would
  * otherwise break every later attempt until a reload; found here, it is a BackendError and the
- * next createRecommender tries again. A server that does not answer HEAD is not held against it.
+ * next createRecommender tries again. A server that does not answer HEAD, or no answer at all (an
+ * offline page whose service worker serves the runtime to GETs only), is not held against it:
+ * only an HTTP error status is.
  */
 export async function preflightRuntime(
   wasmPaths: string,
@@ -418,7 +420,8 @@ export async function preflightRuntime(
       try {
         res = await fetchFn(url, { method: 'HEAD', cache: 'no-cache' });
       } catch (e) {
-        throw new BackendError(`onnxruntime's runtime is not reachable at ${url}: ${errMsg(e)}`, { cause: e });
+        console.debug(`localrec: ${url} could not be checked before loading`, e);
+        return;
       }
       if (!res.ok && res.status !== 405 && res.status !== 501) {
         throw new BackendError(`onnxruntime's runtime is not available at ${url}: HTTP ${res.status}`);

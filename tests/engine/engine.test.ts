@@ -79,7 +79,12 @@ describe('WorkerEngine', () => {
   it('answers like the in-process engine and re-creates errors as named classes', async () => {
     const fake = new LoopbackWorker();
     const w = workerEngine(fake as unknown as Worker);
-    const init = { manifest, modelPath: join(TINY, 'model.onnx'), encoderPath: join(TINY, 'encoder.onnx'), backend: 'auto' as const };
+    const init = {
+      manifest,
+      modelPath: join(TINY, 'model.onnx'),
+      encoderPath: join(TINY, 'encoder.onnx'),
+      backend: 'auto' as const,
+    };
     const info = await w.init(init);
     expect(info).toMatchObject({ backend: 'node', hasEncoder: true });
     // where the start-up time went crosses the worker boundary
@@ -143,7 +148,10 @@ describe('OrtEngine backends', () => {
   const g = globalThis as { navigator?: unknown };
   const savedNav = Object.getOwnPropertyDescriptor(globalThis, 'navigator');
   const withGpu = (adapter: unknown) =>
-    Object.defineProperty(globalThis, 'navigator', { value: { gpu: { requestAdapter: async () => adapter }, hardwareConcurrency: 2 }, configurable: true });
+    Object.defineProperty(globalThis, 'navigator', {
+      value: { gpu: { requestAdapter: async () => adapter }, hardwareConcurrency: 2 },
+      configurable: true,
+    });
   afterEach(() => {
     if (savedNav) Object.defineProperty(globalThis, 'navigator', savedNav);
     else delete g.navigator;
@@ -160,9 +168,9 @@ describe('OrtEngine backends', () => {
     const e2 = new OrtEngine(fakeOrt(log, { on: false }), 'web');
     expect((await e2.init({ ...init, backend: 'auto' })).backend).toBe('wasm');
     expect(log[1]).toEqual(['wasm']);
-    await expect(new OrtEngine(fakeOrt(log, { on: false }), 'web').init({ ...init, backend: 'webgpu' })).rejects.toBeInstanceOf(
-      errors.BackendError,
-    );
+    await expect(
+      new OrtEngine(fakeOrt(log, { on: false }), 'web').init({ ...init, backend: 'webgpu' }),
+    ).rejects.toBeInstanceOf(errors.BackendError);
     withGpu({});
     const e3 = new OrtEngine(fakeOrt(log, { on: false }), 'web');
     expect((await e3.init({ ...init, backend: 'wasm' })).backend).toBe('wasm');

@@ -110,24 +110,36 @@ describe('resume: the stored model output answers while the session starts', () 
   it('waits for the session when nothing matches: a fresh visitor, another history, another model version, a corrupt record', async () => {
     const cases: [string, (s: MemoryStore) => Promise<void>][] = [
       ['fresh', async () => {}],
-      ['history changed', async (s) => {
-        await firstVisit(s, [3, 7]);
-        await s.append([{ type: 'view', itemId: id(9), value: null, time: Date.now() }]);
-      }],
-      ['other model version', async (s) => {
-        await firstVisit(s, [3, 7]);
-        const run = await s.getMeta<{ modelVersion: string }>('lastRun');
-        await s.setMeta('lastRun', { ...run, modelVersion: 'sha256:another' });
-      }],
-      ['corrupt', async (s) => {
-        await firstVisit(s, [3, 7]);
-        const run = await s.getMeta<{ user: number[] }>('lastRun');
-        await s.setMeta('lastRun', { ...run, user: run!.user.slice(1) });
-      }],
-      ['not an object', async (s) => {
-        await firstVisit(s, [3, 7]);
-        await s.setMeta('lastRun', 'garbage');
-      }],
+      [
+        'history changed',
+        async (s) => {
+          await firstVisit(s, [3, 7]);
+          await s.append([{ type: 'view', itemId: id(9), value: null, time: Date.now() }]);
+        },
+      ],
+      [
+        'other model version',
+        async (s) => {
+          await firstVisit(s, [3, 7]);
+          const run = await s.getMeta<{ modelVersion: string }>('lastRun');
+          await s.setMeta('lastRun', { ...run, modelVersion: 'sha256:another' });
+        },
+      ],
+      [
+        'corrupt',
+        async (s) => {
+          await firstVisit(s, [3, 7]);
+          const run = await s.getMeta<{ user: number[] }>('lastRun');
+          await s.setMeta('lastRun', { ...run, user: run!.user.slice(1) });
+        },
+      ],
+      [
+        'not an object',
+        async (s) => {
+          await firstVisit(s, [3, 7]);
+          await s.setMeta('lastRun', 'garbage');
+        },
+      ],
     ];
     for (const [name, prepare] of cases) {
       const store = new MemoryStore('t');
@@ -139,7 +151,8 @@ describe('resume: the stored model output answers while the session starts', () 
       const rec = await creating;
       expect(debugHooks(rec).startup()!.resumed, name).toBe(false);
       // a record that cannot be used is not kept either
-      if (name === 'other model version' || name === 'corrupt' || name === 'not an object') expect(await store.getMeta('lastRun'), name).toBeNull();
+      if (name === 'other model version' || name === 'corrupt' || name === 'not an object')
+        expect(await store.getMeta('lastRun'), name).toBeNull();
       const r = await rec.recommend({ k: 5 });
       expect(r.source, name).toBe(name === 'fresh' ? 'popularity' : 'model');
       rec.close();
