@@ -23,6 +23,7 @@ import type { CreateOptions } from './types';
 export * from './core/errors';
 export { env, type LocalrecEnv } from './engine/config';
 export type { Recommender } from './engine/recommender';
+export type { VisitorSummary } from './engine/summary';
 export type * from './types';
 
 async function inPageEngine(): Promise<Engine> {

@@ -132,6 +132,11 @@ export interface RecommendOptions {
    * UnknownItemError; 'skip' leaves them out and lists them in `Recommendation.skipped`.
    */
   unknownIds?: 'error' | 'skip';
+  /**
+   * 'personal' (default): the model for this visitor's history. 'popular': the most popular items
+   * whatever the history (seen items still excluded): the control arm of an experiment.
+   */
+  strategy?: 'personal' | 'popular';
 }
 
 export interface Recommendation {
@@ -143,7 +148,7 @@ export interface Recommendation {
    * 'model': the model ran for this history. 'stored': the model's output for exactly this
    * history, kept from an earlier visit, answered while the model session is still starting
    * (see `CreateOptions.resume`; the same items as 'model' up to float rounding).
-   * 'popularity': empty history.
+   * 'popularity': empty history, or `strategy: 'popular'`.
    */
   source: 'model' | 'stored' | 'popularity';
   /** how many history events were fed to the model */

@@ -12,7 +12,7 @@ import { type HistoryStore, MemoryStore, type NewEvent, type StoredItem } from '
 export type ConsentState = 'granted' | 'pending' | 'denied';
 
 /** The meta keys a store keeps besides events, items and adapters (moved on grant). */
-const META_KEYS = ['paused', 'lastRun'] as const;
+const META_KEYS = ['paused', 'lastRun', 'experimentSeed'] as const;
 
 export class ConsentStore implements HistoryStore {
   private inner: HistoryStore;

@@ -60,6 +60,7 @@ import {
 import type { VisitorHistory } from './visitor-history';
 import type { ConsentState, ConsentStore } from './consent';
 import { applyRetention } from './retention';
+import { experimentArm, summarize, type VisitorSummary } from './summary';
 
 export type { Listener } from './tab-sync';
 
@@ -306,6 +307,54 @@ export class Recommender {
     p.sync.emit({ kind: 'consent' });
   }
 
+  /**
+   * What the device holds about the visitor and what shapes their recommendations, for a privacy
+   * panel: events kept and since when, the items and categories that weigh most, the adapter, the
+   * consent, retention and pause state.
+   */
+  async summary(): Promise<
+    VisitorSummary &
+      Pick<ExportedData, 'consent' | 'retentionDays' | 'paused' | 'storage'> & {
+        adapterBytes: number;
+      }
+  > {
+    this.#alive();
+    const p = this.#p;
+    const events = await p.history.events();
+    const adapter = await this.adapter();
+    return {
+      ...summarize(events, p.catalog),
+      adapterBytes: adapter.bytes,
+      consent: p.consent.consent,
+      retentionDays: p.retentionDays,
+      paused: this.#paused,
+      storage: this.storage,
+    };
+  }
+
+  /**
+   * This visitor's arm of an experiment (e.g. `['model', 'popularity']`): the same on every page
+   * and visit of the visitor (a random seed kept with the history; per page while consent is
+   * pending), independent between experiments. Nothing leaves the device: a page attaches the arm
+   * to its own measurement (see the widget's `experiment` setting).
+   */
+  async experimentArm<A extends string>(name: string, arms: readonly A[]): Promise<A> {
+    this.#alive();
+    if (typeof name !== 'string' || !name)
+      throw new InvalidArgumentError('experimentArm: name must be a non-empty string');
+    const list: readonly unknown[] = arms;
+    if (!Array.isArray(list) || list.length === 0 || !list.every((a) => typeof a === 'string')) {
+      throw new InvalidArgumentError('experimentArm: arms must be a non-empty array of strings');
+    }
+    const store = this.#p.store;
+    let seed = await store.getMeta<number>('experimentSeed');
+    if (typeof seed !== 'number' || !Number.isInteger(seed)) {
+      seed = Math.floor(Math.random() * 2 ** 31);
+      await store.setMeta('experimentSeed', seed);
+    }
+    return experimentArm(seed, name, arms);
+  }
+
   /** Pause or resume tracking; persisted with the history. */
   async setPaused(paused: boolean): Promise<void> {
     this.#alive();
@@ -441,10 +490,13 @@ export class Recommender {
     }
     await p.adapter?.idle(); // answers reflect every interaction tracked before
 
+    if (o.strategy !== undefined && o.strategy !== 'personal' && o.strategy !== 'popular') {
+      throw new InvalidArgumentError(`strategy must be 'personal' or 'popular', got ${JSON.stringify(o.strategy)}`);
+    }
     const { seq, seen, lastType } = p.ranker.input(await p.history.events());
     if (o.includeSeen !== true) for (const i of seen) exclude.add(i);
 
-    if (seq.length === 0) {
+    if (seq.length === 0 || o.strategy === 'popular') {
       return {
         items: p.ranker.popular(k, exclude, candidates),
         backend: p.engine.backend,

@@ -13,7 +13,14 @@ export const EVENT_TYPES: readonly EventType[] = ['view', 'click', 'add_to_cart'
 export const DEFAULT_K = 10;
 
 /** Keys a page may pass to each call; anything else is a typo worth reporting. */
-export const RECOMMEND_KEYS: ReadonlySet<string> = new Set(['k', 'exclude', 'candidates', 'includeSeen', 'unknownIds']);
+export const RECOMMEND_KEYS: ReadonlySet<string> = new Set([
+  'k',
+  'exclude',
+  'candidates',
+  'includeSeen',
+  'unknownIds',
+  'strategy',
+]);
 export const SIMILAR_KEYS: ReadonlySet<string> = new Set(['k', 'exclude', 'unknownIds']);
 const CREATE_KEYS: ReadonlySet<string> = new Set<keyof CreateOptions>([
   'model',
