@@ -12,10 +12,14 @@
  *   track({ type: 'add_to_cart', itemId: '50' });
  */
 import { defineElements } from './element';
+import { definePrivacyPanel } from './privacy-panel';
 
 export * from '../index';
 export { configure, getRecommender, onProgress, type Recommender, track, type WidgetConfig } from './api';
 export { defineElements, LocalrecRecommendations, type Rendered as RecommendationsRow } from './element';
 export type { StringOverrides, WidgetStrings } from './strings';
+export { LocalrecPrivacyPanel, definePrivacyPanel } from './privacy-panel';
+export { measureWithDataLayer, ga4Event, type ImpressionDetail, type SelectDetail, type Ga4Event } from './measure';
 
 defineElements();
+definePrivacyPanel();
