@@ -1,5 +1,5 @@
 /**
- * End to end: bench/compress_model.py converts a model to an int4 (pq-form) item table; the
+ * End to end: training/compress.py converts a model to an int4 (pq-form) item table; the
  * rewritten graph (no scores output, tokens gathered from the codes) and the TypeScript scoring
  * (ItemTable ADC) must compute exactly what the ORIGINAL graph computes when its int8 table holds
  * the same tokens (int4 values fit in int8 with the same row scales).
@@ -27,7 +27,7 @@ describe.skipIf(!existsSync(PY) || !existsSync(join(SRC, 'manifest.json')))('com
   it('graph and TS scoring equal the original graph on the same tokens', async () => {
     const out = mkdtempSync(join(tmpdir(), 'lr-int4-'));
     dirs.push(out);
-    execFileSync(PY, ['-m', 'bench.compress_model', 'convert', '--model', SRC, '--out', out, '--scheme', 'int4'], { cwd: REPO, stdio: 'pipe' });
+    execFileSync(PY, ['-m', 'training.compress', 'convert', '--model', SRC, '--out', out, '--scheme', 'int4'], { cwd: REPO, stdio: 'pipe' });
     const m = parseManifest(JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8')));
     expect(m.outputs.scores).toBeUndefined();
     expect(m.itemTable).toMatchObject({ dtype: 'pq', subspaces: m.dim / 2 });
@@ -81,7 +81,7 @@ describe.skipIf(!existsSync(PY) || !existsSync(join(SRC, 'manifest.json')))('com
 
   it('mixed precision (--exact-frac): the most popular rows keep their int8 token in the graph and in TS scoring', async () => {
     const convert = (out: string, extra: string[]) =>
-      execFileSync(PY, ['-m', 'bench.compress_model', 'convert', '--model', SRC, '--out', out, '--scheme', 'pq', '--subspaces', '16', '--norm', ...extra], {
+      execFileSync(PY, ['-m', 'training.compress', 'convert', '--model', SRC, '--out', out, '--scheme', 'pq', '--subspaces', '16', '--norm', ...extra], {
         cwd: REPO,
         stdio: 'pipe',
       });

@@ -2,16 +2,16 @@
 
 Two commands:
 
-  training/.venv/bin/python -m bench.compress_model convert --model public/models/beauty \
+  training/.venv/bin/python -m training.compress convert --model public/models/beauty \
       --out .cache/bench-models/beauty-int4 [--scheme int4|pq] [--subspaces 16] [--norm]
       Product-quantises a shipped model's item table and rewrites model.onnx so that it gathers
       the history tokens from the PQ codes and outputs only `user` and `gate` (no `scores`: the
       catalogue is scored outside the graph, in TypeScript, by asymmetric distance computation).
 
-  training/.venv/bin/python -m bench.compress_model quality [--users 15000 --schemes int4,pq16,pq32]
+  training/.venv/bin/python -m training.compress quality [--users 15000 --schemes int4,pq16,pq32]
       Screens schemes on Beauty: NDCG@10 with each compressed table vs the exact one (scoring side).
 
-  training/.venv/bin/python -m bench.compress_model synthetic --items 1000000 \
+  training/.venv/bin/python -m training.compress synthetic --items 1000000 \
       --out .cache/bench-models/synthetic-1m [--base public/models/beauty]
       A synthetic 1,000,000-item model with the same architecture (d=64, 2 layers, 4 experts):
       the transformer weights of the base model, a random PQ item table (seeded, so the files are
@@ -468,7 +468,7 @@ def convert(model_dir: str, out_dir: str, scheme: str, subspaces: int, norm: boo
     src, out = Path(model_dir), Path(out_dir)
     man = json.loads((src / "manifest.json").read_text())
     table = read_int8_table(src, man)
-    cmd = f"training/.venv/bin/python -m bench.compress_model convert --model {model_dir} --out {out_dir} --scheme {scheme}"
+    cmd = f"training/.venv/bin/python -m training.compress convert --model {model_dir} --out {out_dir} --scheme {scheme}"
     if scheme == "int4":
         codebook, codes, scales = int4_pq(table)
         name = f"{man['name']}-int4"
@@ -541,7 +541,7 @@ def synthetic(out_dir: str, items: int, base: str, scheme: str, subspaces: int, 
         catalog = ('{"ids":[' + ",".join(f'"{i}"' for i in range(1, items + 1)) + '],"titles":[' + ",".join(['""'] * items)
                    + '],"genres":[' + ",".join(["[]"] * items) + '],"years":[' + ",".join(["null"] * items)
                    + '],"popularity":[' + ",".join(map(str, pop.tolist())) + "]}").encode()
-    cmd = (f"training/.venv/bin/python -m bench.compress_model synthetic --items {items} --out {out_dir} --base {base} --scheme {scheme} "
+    cmd = (f"training/.venv/bin/python -m training.compress synthetic --items {items} --out {out_dir} --base {base} --scheme {scheme} "
            f"--subspaces {subspaces} --seed {seed}" + (" --norm" if norm else "") + f" --catalog {catalog_format}")
     exact = None
     if exact_frac > 0:
