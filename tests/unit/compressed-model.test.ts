@@ -14,7 +14,7 @@ import { historyTensorData } from '../../src/core/history';
 import { ItemTable } from '../../src/core/item-table';
 import { parseManifest, verifyFile } from '../../src/core/manifest';
 import { topK } from '../../src/core/rank';
-import { modelFeeds } from '../../bench/lib/feeds';
+import { modelFeeds } from '../../eval/lib/feeds';
 import { REPO, rng } from './helpers';
 
 const PY = join(REPO, 'training/.venv/bin/python');

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { evaluate, type EvalReport } from '../../bench/lib/evaluate';
+import { evaluate, type EvalReport } from '../../eval/lib/evaluate';
 import { ModelIntegrityError } from '../../src/core/errors';
 import { FIXTURE, REPO } from './helpers';
 
@@ -180,13 +180,13 @@ describe('eval on the fixture model', () => {
     const run = promisify(execFile);
     const data = file('cli.jsonl', [...candidateLines]);
     const tsx = join(REPO, 'node_modules/.bin/tsx');
-    const { stdout, stderr } = await run(tsx, ['bench/eval.ts', '--model', FIXTURE, '--data', data, '--batch', '3'], { cwd: REPO });
+    const { stdout, stderr } = await run(tsx, ['eval/cli.ts', '--model', FIXTURE, '--data', data, '--batch', '3'], { cwd: REPO });
     const lines = stdout.trim().split('\n');
     const report = JSON.parse(lines[lines.length - 1]!);
     expect(report.candidates.hr1_per_set).toEqual([0.5, 0.25]);
     expect(report.batch).toBe(3);
     expect(stderr).toMatch(/line 4: malformed/);
-    const err = await run(tsx, ['bench/eval.ts', '--model', FIXTURE], { cwd: REPO }).catch((e: { code: number; stderr: string }) => e);
+    const err = await run(tsx, ['eval/cli.ts', '--model', FIXTURE], { cwd: REPO }).catch((e: { code: number; stderr: string }) => e);
     expect((err as { code: number }).code).toBe(2);
     expect((err as { stderr: string }).stderr).toMatch(/--data is required/);
   });

@@ -8,7 +8,7 @@
 import { describe, expect, it } from 'vitest';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { evaluate } from '../../bench/lib/evaluate';
+import { evaluate } from '../../eval/lib/evaluate';
 import { parseManifest } from '../../src/core/manifest';
 import { SHARED, readJSON, shippedModels } from './helpers';
 

@@ -8,7 +8,7 @@
  * model folder's holdout-users.json, written by `bash training/holdout.sh <dataset>`) item by
  * item, as the visitor would generate it: at step t the model predicts item t from items < t,
  * with and without the adapter, then the adapter learns from item t (exactly the browser's code:
- * src/core/adapter.ts through bench/lib/adapt.ts).
+ * src/core/adapter.ts through eval/lib/adapt.ts).
  *
  * Metrics per step, full ranking over the catalogue with the history removed: HR@10, NDCG@10,
  * HR@1; candidate protocol for datasets that have one (MovieLens, LastFM): HitRatio@1 among the

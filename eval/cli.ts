@@ -5,7 +5,7 @@
  *                   [--fp32] [--leave-last] [--dump FILE] [--threads N] [--ort-default]
  *
  * Progress and malformed-line reports go to stderr; the last line of stdout is one JSON object
- * with the figures (see bench/lib/evaluate.ts for the protocols and the unknown-id rules).
+ * with the figures (see eval/lib/evaluate.ts for the protocols and the unknown-id rules).
  * Exit code 0 on success, 1 on an error (bad model folder, integrity mismatch...), 2 on bad usage.
  */
 import { evaluate, type EvalOptions } from './lib/evaluate';

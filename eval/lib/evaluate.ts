@@ -1,5 +1,5 @@
 /**
- * Offline evaluation of a shipped model folder with onnxruntime-node (used by bench/eval.ts and
+ * Offline evaluation of a shipped model folder with onnxruntime-node (used by eval/cli.ts and
  * by tests). Protocols (../shared/datasets/README.md):
  *
  *  - rows with `candidates` → candidate protocol: the true item is ranked among each candidate
