@@ -17,7 +17,7 @@ import { expect, test, type Page } from '@playwright/test';
 import { createAdapter, learn } from '../../src/core/adapter';
 import { ItemTable } from '../../src/core/item-table';
 import type { ExportedAdapter } from '../../src/types';
-import { primaryModel, rng, openHarness } from './models';
+import { primaryModel, rng, openHarness } from '../../tests/support/models';
 
 const model = primaryModel();
 const ids = model.catalog.ids;

@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
-import { primaryModel, openHarness } from './models';
+import { primaryModel, openHarness } from '../../tests/support/models';
 
 const model = primaryModel();
 

@@ -4,7 +4,7 @@
  * and still answers the same.
  */
 import { expect, test } from '@playwright/test';
-import { agreement, histories, nodeTopK, shippedModels, tinyModel } from './models';
+import { agreement, histories, nodeTopK, shippedModels, tinyModel } from '../../tests/support/models';
 
 const K = 10;
 const N = 100;

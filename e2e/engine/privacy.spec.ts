@@ -5,7 +5,7 @@
  * uses sendBeacon, WebSocket, EventSource, WebRTC or a third-party origin.
  */
 import { expect, test } from '@playwright/test';
-import { primaryModel, rng } from './models';
+import { primaryModel, rng } from '../../tests/support/models';
 
 const model = primaryModel();
 

@@ -6,7 +6,7 @@
  * IndexedDB next to the history and erase() deletes it.
  */
 import { expect, test } from '@playwright/test';
-import { primaryModel, rng, openHarness } from './models';
+import { primaryModel, rng, openHarness } from '../../tests/support/models';
 
 const model = primaryModel();
 const r = rng(7);

@@ -1,6 +1,6 @@
 /** The history store in a real browser: reload, two tabs at once, IndexedDB unavailable. */
 import { expect, test, type Page } from '@playwright/test';
-import { primaryModel, openHarness } from './models';
+import { primaryModel, openHarness } from '../../tests/support/models';
 
 const model = primaryModel();
 const ids = model.catalog.ids;

@@ -17,7 +17,7 @@ import {
 import { InvalidArgumentError, ModelFormatError } from '../../src/core/errors';
 import { ItemTable } from '../../src/core/item-table';
 import type { ModelManifest } from '../../src/core/manifest-types';
-import { REPO, rng } from './helpers';
+import { REPO, rng } from '../support/helpers';
 
 /** A float64 token table (exact), for gradient checks. */
 class FloatTable implements TokenSource {

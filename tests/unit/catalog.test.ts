@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Catalog } from '../../src/core/catalog';
 import { InvalidArgumentError, ModelFormatError } from '../../src/core/errors';
-import { FIXTURE, readJSON } from './helpers';
+import { FIXTURE, readJSON } from '../support/helpers';
 
 const json = () => ({
   ids: ['10', '20', '30', '40'],

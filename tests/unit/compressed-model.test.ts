@@ -15,7 +15,7 @@ import { ItemTable } from '../../src/core/item-table';
 import { parseManifest, verifyFile } from '../../src/core/manifest';
 import { topK } from '../../src/core/rank';
 import { modelFeeds } from '../../eval/lib/feeds';
-import { REPO, rng } from './helpers';
+import { REPO, rng } from '../support/helpers';
 
 const PY = join(REPO, 'training/.venv/bin/python');
 // a shipped model: the graph the converter rewrites is the one training/export.py writes

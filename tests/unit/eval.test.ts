@@ -11,7 +11,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { evaluate, type EvalReport } from '../../eval/lib/evaluate';
 import { ModelIntegrityError } from '../../src/core/errors';
-import { FIXTURE, REPO } from './helpers';
+import { FIXTURE, REPO } from '../support/helpers';
 
 const ndcg = (rank: number) => 1 / Math.log2(rank + 2);
 let dir: string;

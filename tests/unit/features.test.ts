@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import { featureStrings, fnv1a32, itemFeatures } from '../../src/core/features';
 import { parseManifest } from '../../src/core/manifest';
-import { FIXTURE, readJSON, shippedModels } from './helpers';
+import { FIXTURE, readJSON, shippedModels } from '../support/helpers';
 
 describe('fnv1a32', () => {
   it('matches the published FNV-1a 32-bit vectors', () => {

@@ -5,7 +5,7 @@ import { ItemTable } from '../../src/core/item-table';
 import { parseManifest } from '../../src/core/manifest';
 import { InvalidArgumentError, ModelFormatError } from '../../src/core/errors';
 import { topK } from '../../src/core/rank';
-import { FIXTURE, readJSON, rng } from './helpers';
+import { FIXTURE, readJSON, rng } from '../support/helpers';
 
 /** Quantises float tokens per row the way the contract says and lays out items.bin. */
 function buildItemsBin(tokens: number[][], dim: number, pad = 0): { bytes: Uint8Array; scaleOffset: number; q: Int8Array; scale: Float32Array } {

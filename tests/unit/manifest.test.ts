@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { parseManifest, sha256Hex, verifyFile } from '../../src/core/manifest';
 import { ModelFormatError, ModelIntegrityError } from '../../src/core/errors';
-import { FIXTURE, readJSON } from './helpers';
+import { FIXTURE, readJSON } from '../support/helpers';
 
 const good = (): Record<string, any> => readJSON(join(FIXTURE, 'manifest.json')) as Record<string, any>;
 

@@ -4,7 +4,7 @@ import { ItemTable } from '../../src/core/item-table';
 import { parseManifest } from '../../src/core/manifest';
 import { adcScan, PQ_CENTROIDS, PqCodes } from '../../src/core/pq';
 import { topK } from '../../src/core/rank';
-import { FIXTURE, readJSON, rng } from './helpers';
+import { FIXTURE, readJSON, rng } from '../support/helpers';
 
 /** A random PQ table laid out as items.bin: codes at `pad`, codebooks (and scales) 4-aligned after. */
 function buildPq(rows: number, dim: number, m: number, withScale: boolean, seed: number, pad = 0) {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { hitAt, ndcgAt, rankOf, topK } from '../../src/core/rank';
-import { rng } from './helpers';
+import { rng } from '../support/helpers';
 
 /** Reference: full sort with the same order (score desc, index asc), NaN dropped. */
 function reference(scores: number[], k: number, opts: { exclude?: Set<number>; allowed?: number[]; from?: number } = {}) {

@@ -10,7 +10,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { evaluate } from '../../eval/lib/evaluate';
 import { parseManifest } from '../../src/core/manifest';
-import { SHARED, readJSON, shippedModels } from './helpers';
+import { SHARED, readJSON, shippedModels } from '../support/helpers';
 
 const cases = shippedModels()
   .map((m) => ({ ...m, val: join(SHARED, 'datasets', m.name, 'val.jsonl') }))

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { Catalog } from '../../src/core/catalog';
 import { ItemTable } from '../../src/core/item-table';
 import { parseManifest, verifyFile } from '../../src/core/manifest';
-import { readJSON, shippedModels } from './helpers';
+import { readJSON, shippedModels } from '../support/helpers';
 
 /** Total bytes of the shipped files (manifest included) per model name. */
 const BUDGET: Record<string, number> = {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ItemTable, SIMD_MIN_ROWS } from '../../src/core/item-table';
 import { Int8Scorer } from '../../src/core/simd';
-import { rng } from './helpers';
+import { rng } from '../support/helpers';
 
 /** out[j] = scale[j] · Σ q[j,k] u[k] in float64, the definition. */
 function reference(q: Int8Array, scale: Float32Array, u: ArrayLike<number>, rows: number, dim: number): Float64Array {
