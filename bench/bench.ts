@@ -30,7 +30,7 @@ import type { ModelManifest } from '../src/core/manifest-types';
 import type { StartupTimings } from '../src/engine/recommender';
 import { topK } from '../src/core/rank';
 import { OrtEngine } from '../src/engine/inference';
-import { ORT_RUNTIME_FILES } from '../src/engine/vite-ort-plugin';
+import { ORT_RUNTIME_FILES } from '../build/vite-ort-plugin';
 import { REPO, histories, openHarness, shippedModels, type ModelUnderTest } from '../tests/support/models';
 import { bytes, ms, percentile, target } from './lib/bench-stats';
 import { scalingSvg } from './lib/bench-svg';
@@ -683,8 +683,7 @@ function scaleReport(results: ModelResult[], scoring: ScoringResult[], env: Reco
 function runtimeFiles(): string {
   const dist = join(REPO, 'node_modules/onnxruntime-web/dist');
   try {
-    const names = readdirSync(dist).filter((f) => ORT_RUNTIME_FILES.test(f));
-    return names.map((f) => `${f} ${bytes(statSync(join(dist, f)).size)}`).join(', ');
+    return ORT_RUNTIME_FILES.map((f) => `${f} ${bytes(statSync(join(dist, f)).size)}`).join(', ');
   } catch {
     return 'onnxruntime-web .wasm + .mjs';
   }
