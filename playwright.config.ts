@@ -1,7 +1,6 @@
 import { defineConfig, type PlaywrightTestConfig } from '@playwright/test';
 import { chromiumLaunchOptions } from './tests/support/browser';
 
-
 /** The engine specs run against the vite dev server (harness pages under e2e/harness/). */
 // LOCALREC_ENGINE_PORT: a private port, so a run never reuses (and loses) a server another run
 // started in the same checkout

@@ -16,7 +16,10 @@ export function buildCatalog(items: CatalogItem[]): Catalog {
   for (const it of items) for (const g of it.genres) if (g && g !== 'unknown') counts.set(g, (counts.get(g) ?? 0) + 1);
   const genres = [...counts.entries()].map(([name, count]) => ({ name, count })).sort((a, b) => b.count - a.count);
   const norm = (s: string) => s.normalize('NFKD').replace(/\p{M}/gu, '').toLowerCase();
-  const split = (s: string) => norm(s).split(/[^\p{L}\p{N}]+/u).filter(Boolean);
+  const split = (s: string) =>
+    norm(s)
+      .split(/[^\p{L}\p{N}]+/u)
+      .filter(Boolean);
   const keys = new Map(items.map((it) => [it.id, { words: split(it.title), shown: norm(displayTitle(it.title)) }]));
   return {
     items,

@@ -46,7 +46,13 @@ describe('ortRuntimePlugin', () => {
 
   it('build: emits the runtime files to dist/ort/', async () => {
     const outDir = join(root, 'dist');
-    await build({ configFile: false, root, logLevel: 'silent', plugins: [ortRuntimePlugin()], build: { outDir, emptyOutDir: true } });
+    await build({
+      configFile: false,
+      root,
+      logLevel: 'silent',
+      plugins: [ortRuntimePlugin()],
+      build: { outDir, emptyOutDir: true },
+    });
     for (const [WASM, MJS] of RUNTIMES) {
       expect(statSync(join(outDir, 'ort', WASM)).size).toBe(statSync(join(ortDistDir(), WASM)).size);
       expect(existsSync(join(outDir, 'ort', MJS))).toBe(true);

@@ -9,7 +9,14 @@ import { openDB } from 'idb';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ADAPTER_DEFAULTS, applyAdapter, createAdapter, learn, validateAdapter, type AdapterState } from '../../src/core/adapter';
+import {
+  ADAPTER_DEFAULTS,
+  applyAdapter,
+  createAdapter,
+  learn,
+  validateAdapter,
+  type AdapterState,
+} from '../../src/core/adapter';
 import { BackendError, InvalidArgumentError, QuotaError } from '../../src/core/errors';
 import { ItemTable } from '../../src/core/item-table';
 import type { ModelManifest } from '../../src/core/manifest-types';
@@ -44,7 +51,14 @@ describe('adapter in the engine', () => {
     const rec = await tinyRecommender();
     const plain = await tinyRecommender({ adapter: false });
     let info = await rec.adapter();
-    expect(info).toMatchObject({ enabled: true, modelVersion: manifest.modelVersion, updates: 0, updatedAt: 0, gateShift: 0, lastError: null });
+    expect(info).toMatchObject({
+      enabled: true,
+      modelVersion: manifest.modelVersion,
+      updates: 0,
+      updatedAt: 0,
+      gateShift: 0,
+      lastError: null,
+    });
     expect(info.bytes).toBeGreaterThan(0);
     expect(info.bytes).toBeLessThan(8 * 1024);
 
@@ -104,10 +118,16 @@ describe('adapter in the engine', () => {
     // the same files under a new modelVersion
     const m2 = { ...manifest, modelVersion: 'next-version' };
     const store = await IdbStore.open({ indexedDB: factory });
-    const next = await tinyRecommender({}, {
-      store,
-      load: { fetch: diskFetch(TINY, TINY_URL, { 'manifest.json': new TextEncoder().encode(JSON.stringify(m2)) }), caches: null },
-    });
+    const next = await tinyRecommender(
+      {},
+      {
+        store,
+        load: {
+          fetch: diskFetch(TINY, TINY_URL, { 'manifest.json': new TextEncoder().encode(JSON.stringify(m2)) }),
+          caches: null,
+        },
+      },
+    );
     const info = await next.adapter();
     expect(info).toMatchObject({ modelVersion: 'next-version', updates: 0, lastError: null });
     expect((await next.history()).length).toBe(4); // the history is kept
@@ -175,7 +195,13 @@ describe('adapter in the engine', () => {
     const json = JSON.parse(JSON.stringify(data)) as typeof data;
     expect(json.adapter).toEqual(data.adapter);
     const a = json.adapter!;
-    expect(a).toMatchObject({ format: 'localrec-adapter', modelVersion: manifest.modelVersion, dim: 24, experts: 2, updates: 3 });
+    expect(a).toMatchObject({
+      format: 'localrec-adapter',
+      modelVersion: manifest.modelVersion,
+      dim: 24,
+      experts: 2,
+      updates: 3,
+    });
     expect(Array.isArray(a.params)).toBe(true);
     // the replay window keeps the newest min(3, window) targets, oldest first
     const w = Math.min(3, ADAPTER_DEFAULTS.window);
@@ -226,7 +252,11 @@ describe('adapter in the engine', () => {
     const rec = await tinyRecommender();
     await browse(rec, [1]);
     // a click and the view of the page it opens arrive together: one step, not two
-    await Promise.all([rec.track({ type: 'click', itemId: id(6) }), rec.track({ type: 'view', itemId: id(6) }), rec.track({ type: 'view', itemId: id(9) })]);
+    await Promise.all([
+      rec.track({ type: 'click', itemId: id(6) }),
+      rec.track({ type: 'view', itemId: id(6) }),
+      rec.track({ type: 'view', itemId: id(9) }),
+    ]);
     expect((await rec.adapter()).updates).toBe(2);
     expect((await rec.testing.adapterTrace()).map((t) => t.target)).toEqual([6, 9]);
     expect((await rec.history()).map((e) => e.itemId)).toEqual([id(1), id(6), id(6), id(9)]);
@@ -390,8 +420,14 @@ describe('adapter in the engine', () => {
   it('two tabs: an erase or reset in one is seen by the other', async () => {
     const factory = new IDBFactory();
     const name = `adapter-tabs-${Math.random()}`;
-    const a = await tinyRecommender({}, { store: await IdbStore.open({ indexedDB: factory }), channel: new BroadcastChannel(name) });
-    const b = await tinyRecommender({}, { store: await IdbStore.open({ indexedDB: factory }), channel: new BroadcastChannel(name) });
+    const a = await tinyRecommender(
+      {},
+      { store: await IdbStore.open({ indexedDB: factory }), channel: new BroadcastChannel(name) },
+    );
+    const b = await tinyRecommender(
+      {},
+      { store: await IdbStore.open({ indexedDB: factory }), channel: new BroadcastChannel(name) },
+    );
     const changed = (rec: typeof a, kind: string): Promise<void> =>
       new Promise((resolve) => {
         const off = rec.subscribe((c) => {
@@ -449,9 +485,13 @@ class LoopbackWorker {
   postMessage(msg: WorkerRequest): void {
     const req = structuredClone(msg);
     this.seen.push(req.op);
-    void handleRequest(this.engine, req).then(({ msg: res }) => this.onmessage?.({ data: structuredClone(res) } as MessageEvent));
+    void handleRequest(this.engine, req).then(({ msg: res }) =>
+      this.onmessage?.({ data: structuredClone(res) } as MessageEvent),
+    );
   }
-  terminate(): void {}
+  terminate(): void {
+    // the loopback runs in this thread: nothing to stop
+  }
 }
 
 describe('worker protocol: adapter messages', () => {
@@ -461,7 +501,9 @@ describe('worker protocol: adapter messages', () => {
     const items = new Uint8Array(readFileSync(join(TINY, 'items.bin')));
     await engine.init({ manifest, items: items.slice(), modelPath: join(TINY, 'model.onnx'), backend: 'wasm' });
     // no adapter set: learning is a BackendError crossing the boundary as its class
-    await expect(engine.adapterLearn({ user: new Float32Array(24), gate: new Float32Array([0.5, 0.5]), target: 1 }, 0)).rejects.toBeInstanceOf(BackendError);
+    await expect(
+      engine.adapterLearn({ user: new Float32Array(24), gate: new Float32Array([0.5, 0.5]), target: 1 }, 0),
+    ).rejects.toBeInstanceOf(BackendError);
 
     const state = createAdapter(manifest.modelVersion, manifest.dim, manifest.experts);
     await engine.adapterSet(state, {});
@@ -474,7 +516,9 @@ describe('worker protocol: adapter messages', () => {
     // shipped u (the same dot products as the graph's, up to float rounding)
     expect(Array.from(fresh.scores)).toEqual(Array.from(table.scoreAll(raw.user)).map((x, j) => (j === 0 ? 0 : x)));
     expect(raw.scores.length).toBe(manifest.itemCount + 1);
-    fresh.scores.forEach((x, j) => expect(x).toBeCloseTo(raw.scores[j]!, 6));
+    fresh.scores.forEach((x, j) => {
+      expect(x).toBeCloseTo(raw.scores[j]!, 6);
+    });
     const bare = await engine.run(hist, 1, 10, false);
     expect(bare.scores.length).toBe(0);
     expect(Array.from(bare.user)).toEqual(Array.from(raw.user));
@@ -506,7 +550,9 @@ describe('worker protocol: adapter messages', () => {
     // setting null turns the adapter off
     await engine.adapterSet(null);
     expect((await engine.runPersonal(hist, 10)).personal).toBeNull();
-    expect(fake.seen).toEqual(expect.arrayContaining(['init', 'adapterSet', 'runPersonal', 'adapterLearn', 'adapterDebug', 'run']));
+    expect(fake.seen).toEqual(
+      expect.arrayContaining(['init', 'adapterSet', 'runPersonal', 'adapterLearn', 'adapterDebug', 'run']),
+    );
     await engine.close();
   });
 });

@@ -56,7 +56,12 @@ class LoopbackWorker {
             res = { id: req.id, op: 'init', ok: true, result: await this.engine.init(req.init) };
             break;
           case 'run':
-            res = { id: req.id, op: 'run', ok: true, result: await this.engine.run(req.history, req.batch, req.length, req.withScores) };
+            res = {
+              id: req.id,
+              op: 'run',
+              ok: true,
+              result: await this.engine.run(req.history, req.batch, req.length, req.withScores),
+            };
             break;
           case 'encode':
             res = { id: req.id, op: 'encode', ok: true, result: await this.engine.encode(req.features, req.batch) };
@@ -79,7 +84,12 @@ describe('WorkerEngine', () => {
   it('answers like the in-process engine and re-creates errors as named classes', async () => {
     const fake = new LoopbackWorker();
     const w = new WorkerEngine(fake as unknown as Worker);
-    const init = { manifest, modelPath: join(TINY, 'model.onnx'), encoderPath: join(TINY, 'encoder.onnx'), backend: 'auto' as const };
+    const init = {
+      manifest,
+      modelPath: join(TINY, 'model.onnx'),
+      encoderPath: join(TINY, 'encoder.onnx'),
+      backend: 'auto' as const,
+    };
     const info = await w.init(init);
     expect(info).toMatchObject({ backend: 'node', hasEncoder: true });
     // where the start-up time went crosses the worker boundary
@@ -132,7 +142,7 @@ function fakeOrt(log: string[][], failGpu: { on: boolean; create?: boolean }): t
               gate: new Tensor('float32', new Float32Array(batch * 2).fill(0.5), [batch, 2]),
             };
           },
-          release: async () => {},
+          release: async () => undefined,
         };
       },
     },
@@ -143,7 +153,10 @@ describe('OrtEngine backends', () => {
   const g = globalThis as { navigator?: unknown };
   const savedNav = Object.getOwnPropertyDescriptor(globalThis, 'navigator');
   const withGpu = (adapter: unknown) =>
-    Object.defineProperty(globalThis, 'navigator', { value: { gpu: { requestAdapter: async () => adapter }, hardwareConcurrency: 2 }, configurable: true });
+    Object.defineProperty(globalThis, 'navigator', {
+      value: { gpu: { requestAdapter: async () => adapter }, hardwareConcurrency: 2 },
+      configurable: true,
+    });
   afterEach(() => {
     if (savedNav) Object.defineProperty(globalThis, 'navigator', savedNav);
     else delete g.navigator;
@@ -160,9 +173,9 @@ describe('OrtEngine backends', () => {
     const e2 = new OrtEngine(fakeOrt(log, { on: false }), 'web');
     expect((await e2.init({ ...init, backend: 'auto' })).backend).toBe('wasm');
     expect(log[1]).toEqual(['wasm']);
-    await expect(new OrtEngine(fakeOrt(log, { on: false }), 'web').init({ ...init, backend: 'webgpu' })).rejects.toBeInstanceOf(
-      errors.BackendError,
-    );
+    await expect(
+      new OrtEngine(fakeOrt(log, { on: false }), 'web').init({ ...init, backend: 'webgpu' }),
+    ).rejects.toBeInstanceOf(errors.BackendError);
     withGpu({});
     const e3 = new OrtEngine(fakeOrt(log, { on: false }), 'web');
     expect((await e3.init({ ...init, backend: 'wasm' })).backend).toBe('wasm');

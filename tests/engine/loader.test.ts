@@ -41,9 +41,19 @@ describe('loadModel', () => {
   it('fetches every file, verifies it and reports progress', async () => {
     const progress: LoadProgress[] = [];
     const log: string[] = [];
-    const m = await loadModel(TINY_URL, { fetch: diskFetch(TINY, TINY_URL, {}, log), caches: null, onProgress: (p) => progress.push(p) });
+    const m = await loadModel(TINY_URL, {
+      fetch: diskFetch(TINY, TINY_URL, {}, log),
+      caches: null,
+      onProgress: (p) => progress.push(p),
+    });
     expect(m.manifest.name).toBe('tiny');
-    expect(log.map((u) => u.slice(TINY_URL.length)).sort()).toEqual(['catalog.json', 'encoder.onnx', 'items.bin', 'manifest.json', 'model.onnx']);
+    expect(log.map((u) => u.slice(TINY_URL.length)).sort()).toEqual([
+      'catalog.json',
+      'encoder.onnx',
+      'items.bin',
+      'manifest.json',
+      'model.onnx',
+    ]);
     expect(m.items.byteLength).toBe(m.manifest.files.items.bytes);
     expect(progress.at(-1)!.fraction).toBe(1);
     const fractions = progress.map((p) => p.fraction);
@@ -61,12 +71,12 @@ describe('loadModel', () => {
 
   it('refuses a truncated file (size) and reports HTTP errors as ModelLoadError', async () => {
     const short = new Uint8Array(readFileSync(join(TINY, 'items.bin'))).slice(0, 10);
-    await expect(loadModel(TINY_URL, { fetch: diskFetch(TINY, TINY_URL, { 'items.bin': short }), caches: null })).rejects.toBeInstanceOf(
-      ModelIntegrityError,
-    );
-    await expect(loadModel('http://fixture.test/nowhere/', { fetch: diskFetch(TINY, TINY_URL), caches: null })).rejects.toBeInstanceOf(
-      ModelLoadError,
-    );
+    await expect(
+      loadModel(TINY_URL, { fetch: diskFetch(TINY, TINY_URL, { 'items.bin': short }), caches: null }),
+    ).rejects.toBeInstanceOf(ModelIntegrityError);
+    await expect(
+      loadModel('http://fixture.test/nowhere/', { fetch: diskFetch(TINY, TINY_URL), caches: null }),
+    ).rejects.toBeInstanceOf(ModelLoadError);
   });
 
   it('createRecommender never starts a session on a tampered model', async () => {
@@ -80,7 +90,12 @@ describe('loadModel', () => {
     await expect(
       createWith(
         { model: TINY_URL },
-        { engine, store: new MemoryStore('t'), load: { fetch: diskFetch(TINY, TINY_URL, { 'model.onnx': tamper('model.onnx') }), caches: null }, channel: null },
+        {
+          engine,
+          store: new MemoryStore('t'),
+          load: { fetch: diskFetch(TINY, TINY_URL, { 'model.onnx': tamper('model.onnx') }), caches: null },
+          channel: null,
+        },
       ),
     ).rejects.toBeInstanceOf(ModelIntegrityError);
     expect(inits).toBe(0);
@@ -93,7 +108,11 @@ describe('loadModel', () => {
       throw new TypeError('Failed to fetch');
     };
     const progress: LoadProgress[] = [];
-    const m = await loadModel(TINY_URL, { fetch: offline, caches: asCaches(caches), onProgress: (p) => progress.push(p) });
+    const m = await loadModel(TINY_URL, {
+      fetch: offline,
+      caches: asCaches(caches),
+      onProgress: (p) => progress.push(p),
+    });
     expect(m.fromCache).toEqual({ manifest: true, model: true, items: true, catalog: true, encoder: true });
     expect(progress.every((p) => p.fromCache)).toBe(true);
   });
@@ -112,7 +131,14 @@ describe('loadModel', () => {
     expect(log.some((u) => u.endsWith('items.bin'))).toBe(true);
     expect(new Uint8Array(m.items)).toEqual(new Uint8Array(readFileSync(join(TINY, 'items.bin'))));
     // the cache holds the good copy again
-    await expect(loadModel(TINY_URL, { fetch: async () => { throw new TypeError('offline'); }, caches: asCaches(caches) })).resolves.toBeTruthy();
+    await expect(
+      loadModel(TINY_URL, {
+        fetch: async () => {
+          throw new TypeError('offline');
+        },
+        caches: asCaches(caches),
+      }),
+    ).resolves.toBeTruthy();
   });
 
   it('a corrupted cache and a tampered network copy: ModelIntegrityError', async () => {
@@ -123,28 +149,38 @@ describe('loadModel', () => {
     const cached = cache.entries.get(key)!;
     cached[0] = cached[0]! ^ 1;
     await expect(
-      loadModel(TINY_URL, { fetch: diskFetch(TINY, TINY_URL, { 'model.onnx': tamper('model.onnx') }), caches: asCaches(caches) }),
+      loadModel(TINY_URL, {
+        fetch: diskFetch(TINY, TINY_URL, { 'model.onnx': tamper('model.onnx') }),
+        caches: asCaches(caches),
+      }),
     ).rejects.toBeInstanceOf(ModelIntegrityError);
   });
 
   it('a model with a binary catalogue (catalog.bin) loads, verifies it and answers as with catalog.json', async () => {
     const bin = new Uint8Array(readFileSync(join(TINY, 'catalog.bin')));
     const manifest = JSON.parse(readFileSync(join(TINY, 'manifest.json'), 'utf8'));
-    manifest.files.catalog = { path: 'catalog.bin', bytes: bin.byteLength, sha256: createHash('sha256').update(bin).digest('hex') };
+    manifest.files.catalog = {
+      path: 'catalog.bin',
+      bytes: bin.byteLength,
+      sha256: createHash('sha256').update(bin).digest('hex'),
+    };
     const files = { 'manifest.json': new TextEncoder().encode(JSON.stringify(manifest)) };
     const m = await loadModel(TINY_URL, { fetch: diskFetch(TINY, TINY_URL, files), caches: null });
     expect(m.catalog).toBeInstanceOf(Uint8Array);
     // tampered: refused like any model file
     const bad = bin.slice();
     bad[bad.length - 1] = bad[bad.length - 1]! ^ 1;
-    await expect(loadModel(TINY_URL, { fetch: diskFetch(TINY, TINY_URL, { ...files, 'catalog.bin': bad }), caches: null })).rejects.toMatchObject({
+    await expect(
+      loadModel(TINY_URL, { fetch: diskFetch(TINY, TINY_URL, { ...files, 'catalog.bin': bad }), caches: null }),
+    ).rejects.toMatchObject({
       file: 'catalog.bin',
       code: 'model-integrity',
     });
     const viaBin = await tinyRecommender({}, { load: { fetch: diskFetch(TINY, TINY_URL, files), caches: null } });
     const viaJson = await tinyRecommender();
     try {
-      for (const r of [viaBin, viaJson]) for (const id of ['103', '107', '111']) await r.track({ type: 'view', itemId: id });
+      for (const r of [viaBin, viaJson])
+        for (const id of ['103', '107', '111']) await r.track({ type: 'view', itemId: id });
       const [a, b] = await Promise.all([viaBin.recommend({ k: 5 }), viaJson.recommend({ k: 5 })]);
       expect(a.source).toBe('model');
       expect(a.items).toEqual(b.items);

@@ -94,7 +94,8 @@ describe('recommend', () => {
     const store = new MemoryStore('test', { maxEvents: 1000 });
     const rec = await tinyRecommender({ maxEvents: 1000 }, { store });
     const batch = [];
-    for (let i = 0; i < 100_000; i++) batch.push({ type: 'view' as const, itemId: id((i % 24) + 1), value: null, time: i });
+    for (let i = 0; i < 100_000; i++)
+      batch.push({ type: 'view' as const, itemId: id((i % 24) + 1), value: null, time: i });
     await store.append(batch);
     await rec.track({ type: 'view', itemId: id(1) });
     expect((await rec.history()).length).toBe(1000);
@@ -201,10 +202,16 @@ describe('track', () => {
 });
 
 describe('two tabs', () => {
-  it('see each other\'s events (store guard without a channel; BroadcastChannel notifies subscribers)', async () => {
+  it("see each other's events (store guard without a channel; BroadcastChannel notifies subscribers)", async () => {
     const factory = new IDBFactory();
-    const a = await tinyRecommender({}, { store: await IdbStore.open({ indexedDB: factory }), channel: new BroadcastChannel('lr-test') });
-    const b = await tinyRecommender({}, { store: await IdbStore.open({ indexedDB: factory }), channel: new BroadcastChannel('lr-test') });
+    const a = await tinyRecommender(
+      {},
+      { store: await IdbStore.open({ indexedDB: factory }), channel: new BroadcastChannel('lr-test') },
+    );
+    const b = await tinyRecommender(
+      {},
+      { store: await IdbStore.open({ indexedDB: factory }), channel: new BroadcastChannel('lr-test') },
+    );
     expect((await b.recommend()).source).toBe('popularity');
     const remote = new Promise<string>((resolve) => b.subscribe((c) => c.remote && resolve(c.kind)));
     await a.track({ type: 'view', itemId: id(8) });
@@ -249,7 +256,12 @@ describe('items added in the page', () => {
     rec.close();
 
     const again = await tinyRecommender({}, { store: await IdbStore.open({ indexedDB: factory }) });
-    expect(again.item('n2')).toEqual({ id: 'n2', title: 'Toy Story (1995)', genres: ['Animation', "Children's"], year: 1995 });
+    expect(again.item('n2')).toEqual({
+      id: 'n2',
+      title: 'Toy Story (1995)',
+      genres: ['Animation', "Children's"],
+      year: 1995,
+    });
     const r2 = await again.recommend({ k: 100 });
     expect(r2.items.find((x) => x.id === 'n1')!.score).toBeCloseTo(scoreN1, 5);
     // tracking an added item counts as seen (excluded) though the graph cannot embed it
@@ -281,7 +293,10 @@ describe('items added in the page', () => {
       {
         engine: nodeEngine(),
         store: new MemoryStore('t'),
-        load: { fetch: diskFetch(TINY, TINY_URL, { 'manifest.json': new TextEncoder().encode(JSON.stringify(manifest)) }), caches: null },
+        load: {
+          fetch: diskFetch(TINY, TINY_URL, { 'manifest.json': new TextEncoder().encode(JSON.stringify(manifest)) }),
+          caches: null,
+        },
         engineInit: { modelPath: join(TINY, 'model.onnx') },
         channel: null,
       },

@@ -83,7 +83,9 @@ describe('resume: the stored model output answers while the session starts', () 
     expect(r.source).toBe('stored');
     expect(engine.runs).toBe(0);
     expect(r.items.map((x) => x.id)).toEqual(before.items.map((x) => x.id));
-    r.items.forEach((x, i) => expect(x.score).toBeCloseTo(before.items[i]!.score, 5));
+    r.items.forEach((x, i) => {
+      expect(x.score).toBeCloseTo(before.items[i]!.score, 5);
+    });
     expect(r.gate).toEqual(before.gate);
     expect(r.historyLength).toBe(3);
     expect(r.items.every((x) => typeof x.reason === 'string')).toBe(true);
@@ -111,25 +113,37 @@ describe('resume: the stored model output answers while the session starts', () 
 
   it('waits for the session when nothing matches: a fresh visitor, another history, another model version, a corrupt record', async () => {
     const cases: [string, (s: MemoryStore) => Promise<void>][] = [
-      ['fresh', async () => {}],
-      ['history changed', async (s) => {
-        await firstVisit(s, [3, 7]);
-        await s.append([{ type: 'view', itemId: id(9), value: null, time: Date.now() }]);
-      }],
-      ['other model version', async (s) => {
-        await firstVisit(s, [3, 7]);
-        const run = await s.getMeta<{ modelVersion: string }>('lastRun');
-        await s.setMeta('lastRun', { ...run, modelVersion: 'sha256:another' });
-      }],
-      ['corrupt', async (s) => {
-        await firstVisit(s, [3, 7]);
-        const run = await s.getMeta<{ user: number[] }>('lastRun');
-        await s.setMeta('lastRun', { ...run, user: run!.user.slice(1) });
-      }],
-      ['not an object', async (s) => {
-        await firstVisit(s, [3, 7]);
-        await s.setMeta('lastRun', 'garbage');
-      }],
+      ['fresh', async () => undefined],
+      [
+        'history changed',
+        async (s) => {
+          await firstVisit(s, [3, 7]);
+          await s.append([{ type: 'view', itemId: id(9), value: null, time: Date.now() }]);
+        },
+      ],
+      [
+        'other model version',
+        async (s) => {
+          await firstVisit(s, [3, 7]);
+          const run = await s.getMeta<{ modelVersion: string }>('lastRun');
+          await s.setMeta('lastRun', { ...run, modelVersion: 'sha256:another' });
+        },
+      ],
+      [
+        'corrupt',
+        async (s) => {
+          await firstVisit(s, [3, 7]);
+          const run = await s.getMeta<{ user: number[] }>('lastRun');
+          await s.setMeta('lastRun', { ...run, user: run!.user.slice(1) });
+        },
+      ],
+      [
+        'not an object',
+        async (s) => {
+          await firstVisit(s, [3, 7]);
+          await s.setMeta('lastRun', 'garbage');
+        },
+      ],
     ];
     for (const [name, prepare] of cases) {
       const store = new MemoryStore('t');
@@ -141,7 +155,8 @@ describe('resume: the stored model output answers while the session starts', () 
       const rec = await creating;
       expect(rec.testing.startup()!.resumed, name).toBe(false);
       // a record that cannot be used is not kept either
-      if (name === 'other model version' || name === 'corrupt' || name === 'not an object') expect(await store.getMeta('lastRun'), name).toBeNull();
+      if (name === 'other model version' || name === 'corrupt' || name === 'not an object')
+        expect(await store.getMeta('lastRun'), name).toBeNull();
       const r = await rec.recommend({ k: 5 });
       expect(r.source, name).toBe(name === 'fresh' ? 'popularity' : 'model');
       rec.close();
@@ -193,8 +208,12 @@ describe('resume: the stored model output answers while the session starts', () 
     expect(r.source).toBe('stored');
     expect(r.adapterApplied).toBe(true);
     expect(r.items.map((x) => x.id)).toEqual(before.items.map((x) => x.id));
-    r.items.forEach((x, i) => expect(x.score).toBeCloseTo(before.items[i]!.score, 5));
-    r.personalGate.forEach((g, i) => expect(g).toBeCloseTo(before.personalGate[i]!, 6));
+    r.items.forEach((x, i) => {
+      expect(x.score).toBeCloseTo(before.items[i]!.score, 5);
+    });
+    r.personalGate.forEach((g, i) => {
+      expect(g).toBeCloseTo(before.personalGate[i]!, 6);
+    });
     engine.open();
     await rec.ready();
     const model = await rec.recommend({ k: 5 });

@@ -14,7 +14,12 @@ import {
   type NewEvent,
 } from '../../src/engine/store';
 
-const ev = (itemId: string, time = 1, type: NewEvent['type'] = 'view'): NewEvent => ({ type, itemId, value: null, time });
+const ev = (itemId: string, time = 1, type: NewEvent['type'] = 'view'): NewEvent => ({
+  type,
+  itemId,
+  value: null,
+  time,
+});
 
 function quota(): DOMException {
   return new DOMException('simulated full disk', 'QuotaExceededError');
@@ -154,7 +159,7 @@ describe('IdbStore', () => {
       const b = createAdapter('v2', 4, 2);
       b.updates = 3;
       await store.putAdapter(b);
-      expect((validateAdapter(await store.getAdapter('v2'))).updates).toBe(3);
+      expect(validateAdapter(await store.getAdapter('v2')).updates).toBe(3);
       expect(await store.getAdapter('v1')).toBeDefined();
       await store.deleteAdapters('v2');
       expect(await store.getAdapter('v1')).toBeUndefined();
@@ -268,7 +273,11 @@ describe('fallback to memory', () => {
   });
 
   it('when indexedDB.open throws', async () => {
-    const broken = { open: () => { throw new DOMException('denied', 'SecurityError'); } } as unknown as IDBFactory;
+    const broken = {
+      open: () => {
+        throw new DOMException('denied', 'SecurityError');
+      },
+    } as unknown as IDBFactory;
     const store = await openHistoryStore({ indexedDB: broken, maxEvents: 3 });
     expect(store.info.kind).toBe('memory');
     expect(store.info.reason).toMatch(/denied/);
