@@ -1,5 +1,5 @@
 /**
- * Speed and scale benchmark (GitHub issue 6):
+ * Speed and scale benchmark:
  *   nice -n 10 npm run bench [-- --models movielens,lastfm,beauty,beauty-pq32,synthetic-1m --backends wasm,webgpu
  *                              --iterations N --no-write --skip-build]
  * Builds the engine harness page (e2e/harness/engine.html) with vite into .cache/bench-dist/ and
@@ -290,7 +290,7 @@ async function browserLatency(
         }
         out[len] = { times, fed: first.historyLength };
       }
-      // on-device adapter updates (issue 5): one learn call per new interaction, timed in the worker
+      // on-device adapter updates: one learn call per new interaction, timed in the worker
       let adapterMs: number[] | null = null;
       const t = (rec as unknown as { testing: { adapterTimings?: (o?: { clear?: boolean }) => Promise<number[]> } })
         .testing;
@@ -349,7 +349,7 @@ async function browserLatency(
 // ---------- browser: load → first recommendation, memory ----------
 async function firstRecommendation(m: ModelUnderTest, ids: string[]) {
   // a fresh persistent profile, like a returning visitor's browser: empty at first, then a disk
-  // HTTP cache (an incognito context's memory cache is too small to keep the 25 MB wasm runtime)
+  // HTTP cache (an incognito context's memory cache is too small to keep the wasm runtime)
   // and the compiled-wasm code cache
   const profile = mkdtempSync(join(tmpdir(), 'localrec-bench-'));
   const ctx = await chromium.launchPersistentContext(profile, launchOptions);
@@ -789,7 +789,7 @@ function report(results: ModelResult[], env: Record<string, string>): string {
   L.push('');
   const ad = results.filter((r) => r.adapter);
   if (ad.length) {
-    L.push('### On-device update (per-visitor adapter, issue 5)');
+    L.push('### On-device update (per-visitor adapter)');
     L.push('');
     L.push('| model | updates timed | p50 | p95 | target (p50) |');
     L.push('|---|---|---|---|---|');

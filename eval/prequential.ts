@@ -1,5 +1,5 @@
 /**
- * Prequential study of the on-device adapter (issue 5):
+ * Prequential study of the on-device adapter:
  *
  *   npm run study:adapt -- --dataset movielens [--model DIR] [--users N] [--max-steps N]
  *                          [--adapter-options JSON] [--write] [--seed N]

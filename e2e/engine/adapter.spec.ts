@@ -1,5 +1,5 @@
 /**
- * The visitor's adapter in a real browser (issue 5), against the shipped MovieLens model:
+ * The visitor's adapter in a real browser, against the shipped MovieLens model:
  * - WASM: after N interactions the adapter has changed (params differ from fresh) and the
  *   recommendations say it was applied; the same learn calls recomputed here in Node (the
  *   worker's traced u/g/target, the real items.bin) give the same params within 1e-5; it survives

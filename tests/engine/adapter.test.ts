@@ -1,5 +1,5 @@
 /**
- * The visitor's adapter in the engine (issue 5): learning after tracked interactions, rescoring,
+ * The visitor's adapter in the engine: learning after tracked interactions, rescoring,
  * persistence per model version, corrupt records, erase/export/reset, pause, refused updates,
  * two tabs, and the worker protocol messages. Tiny fixture with onnxruntime-node.
  */
