@@ -47,6 +47,15 @@ import { sentGzipped, startStaticServer } from './lib/static-server';
 
 // ---------- options ----------
 const argv = process.argv.slice(2);
+if (argv.includes('--help') || argv.includes('-h')) {
+  console.log(`usage: nice -n 10 npm run bench [-- options]
+  --models LIST     comma-separated, of movielens,lastfm,beauty,beauty-pq32,synthetic-1m (default: all)
+  --backends LIST   wasm,webgpu (default: both)
+  --iterations N    timed recommend() calls per model and backend (default 100)
+  --no-write        print the tables only (docs/benchmarks.md and docs/bench/ stay as they are)
+  --skip-build      reuse .cache/bench-dist/ from the previous run`);
+  process.exit(0);
+}
 const opt = (name: string): string | undefined => {
   const i = argv.indexOf(`--${name}`);
   if (i >= 0) return argv[i + 1];
