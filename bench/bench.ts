@@ -339,6 +339,7 @@ async function browserLatency(
       mem = { jsHeap: u.usedSize, backing: u.backingStorageSize ?? NaN };
       await cdp.detach();
     } catch {
+      // CDP cannot read this page's heap: the report shows no figure rather than a wrong one
       mem = null;
     }
   }
@@ -444,6 +445,7 @@ async function firstRecommendation(m: ModelUnderTest, ids: string[]) {
       .evaluate(
         () => (performance as unknown as { memory?: { usedJSHeapSize: number } }).memory?.usedJSHeapSize ?? null,
       )
+      // a worker that closed, or whose realm has no performance.memory, adds no figure
       .catch(() => null);
     if (h !== null) workerJsHeap = (workerJsHeap ?? 0) + h;
   }
@@ -503,6 +505,7 @@ function largestRendererRss(profile: string): number | null {
             cmd: readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' '),
           };
         } catch {
+          // the process exited between the listing and the read
           return null;
         }
       })
@@ -518,6 +521,7 @@ function largestRendererRss(profile: string): number | null {
     const rss = procs.filter((p) => p.cmd.includes('--type=renderer') && under(p)).map((p) => p.rss);
     return rss.length ? Math.max(...rss) : null;
   } catch {
+    // no /proc (not Linux): the report shows no resident-memory figure
     return null;
   }
 }

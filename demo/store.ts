@@ -61,7 +61,7 @@ export class Cart {
       const raw = JSON.parse(localStorage.getItem(CART_KEY) ?? '[]') as unknown;
       if (Array.isArray(raw)) ids = raw.filter((x): x is string => typeof x === 'string');
     } catch {
-      /* empty cart */
+      // an unreadable or corrupt stored cart (storage blocked, edited by hand) starts empty
     }
     this.#ids = ids;
   }
@@ -89,7 +89,7 @@ export class Cart {
     try {
       localStorage.setItem(CART_KEY, JSON.stringify(ids));
     } catch {
-      /* private mode: keep in memory */
+      // storage refuses the write (private mode, full): the cart lives on in memory for this page
     }
     for (const l of this.#listeners) l();
   }
