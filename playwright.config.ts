@@ -1,18 +1,5 @@
 import { defineConfig, type PlaywrightTestConfig } from '@playwright/test';
-
-/** Debian Chromium (no browser download on these machines); SwiftShader WebGPU with --enable-unsafe-webgpu. */
-export const chromium = {
-  executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-  args: [
-    '--no-sandbox',
-    '--disable-gpu',
-    '--disable-background-networking',
-    '--disable-component-update',
-    '--disable-sync',
-    '--no-first-run',
-    '--enable-unsafe-webgpu',
-  ],
-};
+import { chromiumLaunchOptions } from './tests/support/browser';
 
 /** The engine specs run against the vite dev server (harness pages under e2e/harness/). */
 // LOCALREC_ENGINE_PORT: a private port, so a run never reuses (and loses) a server another run
@@ -67,7 +54,7 @@ export default defineConfig({
   reporter: process.env.CI ? 'line' : [['list']],
   use: {
     browserName: 'chromium',
-    launchOptions: chromium,
+    launchOptions: chromiumLaunchOptions,
     trace: 'off',
   },
   webServer,

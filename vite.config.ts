@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { defineConfig } from 'vite';
-import { ortRuntimePlugin } from './src/engine/vite-ort-plugin';
+import { ortAliases, ortRuntimePlugin } from './build/vite-ort-plugin';
 
 const root = import.meta.dirname;
 
@@ -17,14 +17,8 @@ for (const [name, file] of [
 export default defineConfig({
   // the onnxruntime-web .wasm/.mjs are served at <base>ort/ (dev) and emitted to dist/ort/ (build)
   plugins: [ortRuntimePlugin()],
-  resolve: {
-    // The build of onnxruntime-web/webgpu that loads its runtime (.mjs + .wasm) from `wasmPaths`
-    // at run time, instead of the "bundle" variant that makes Vite emit its own copy of the wasm.
-    alias: [
-      { find: /^onnxruntime-web\/webgpu$/, replacement: resolve(root, 'node_modules/onnxruntime-web/dist/ort.webgpu.min.mjs') },
-      { find: /^onnxruntime-web\/wasm$/, replacement: resolve(root, 'node_modules/onnxruntime-web/dist/ort.wasm.min.mjs') },
-    ],
-  },
+  // the onnxruntime-web builds that load their runtime from `wasmPaths` (build/vite-ort-plugin.ts)
+  resolve: { alias: ortAliases() },
   // onnxruntime-web must not be pre-bundled: it locates its runtime files itself (wasmPaths)
   optimizeDeps: { exclude: ['onnxruntime-web'] },
   worker: { format: 'es' },

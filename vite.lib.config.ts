@@ -9,48 +9,21 @@
  *                      next to the modules (src/engine/config.ts)
  * Type declarations (dist/lib/types/) come from `tsc -p tsconfig.lib.json`.
  */
-import { copyFileSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { defineConfig, type Plugin } from 'vite';
+import { defineConfig } from 'vite';
+import { ortAliases, ortCopyPlugin } from './build/vite-ort-plugin';
 
 const root = dirname(fileURLToPath(import.meta.url));
 const outDir = join(root, 'dist/lib');
-/**
- * The runtimes the engine loads (src/engine/ort-web.ts): onnxruntime-web/webgpu's (WASM EP +
- * native WebGPU EP, asyncify) and onnxruntime-web/wasm's (WASM only).
- */
-const ORT_FILES = [
-  'ort-wasm-simd-threaded.asyncify.wasm',
-  'ort-wasm-simd-threaded.asyncify.mjs',
-  'ort-wasm-simd-threaded.wasm',
-  'ort-wasm-simd-threaded.mjs',
-];
-
-function copyOrtRuntime(): Plugin {
-  return {
-    name: 'localrec-copy-ort-runtime',
-    apply: 'build',
-    closeBundle() {
-      const dest = join(outDir, 'ort');
-      mkdirSync(dest, { recursive: true });
-      for (const f of ORT_FILES) copyFileSync(join(root, 'node_modules/onnxruntime-web/dist', f), join(dest, f));
-    },
-  };
-}
 
 export default defineConfig({
   // relative URLs: the worker and chunks load next to the modules wherever the shop puts them
   base: './',
   publicDir: false,
-  resolve: {
-    // The variant of onnxruntime-web that loads its wasm runtime from `wasmPaths` at run time
-    // (the default export inlines 27 MB of wasm into the bundle in library mode).
-    alias: [
-      { find: /^onnxruntime-web\/webgpu$/, replacement: join(root, 'node_modules/onnxruntime-web/dist/ort.webgpu.min.mjs') },
-      { find: /^onnxruntime-web\/wasm$/, replacement: join(root, 'node_modules/onnxruntime-web/dist/ort.wasm.min.mjs') },
-    ],
-  },
+  // the onnxruntime-web builds that load their runtime from `wasmPaths` (build/vite-ort-plugin.ts):
+  // the default export would inline the whole wasm runtime into the bundle in library mode
+  resolve: { alias: ortAliases() },
   define: { 'import.meta.env.LOCALREC_LIB': 'true' },
   worker: { format: 'es' },
   build: {
@@ -73,5 +46,5 @@ export default defineConfig({
       },
     },
   },
-  plugins: [copyOrtRuntime()],
+  plugins: [ortCopyPlugin(join(outDir, 'ort'))],
 });

@@ -1,5 +1,5 @@
 /**
- * Speed and scale benchmark (GitHub issue 6):
+ * Speed and scale benchmark:
  *   nice -n 10 npm run bench [-- --models movielens,lastfm,beauty,beauty-pq32,synthetic-1m --backends wasm,webgpu
  *                              --iterations N --no-write --skip-build]
  * Builds the engine harness page (e2e/harness/engine.html) with vite into .cache/bench-dist/ and
@@ -9,12 +9,21 @@
  * "## Speed" and "## Scale" sections of docs/benchmarks.md, docs/bench/speed.json and
  * docs/bench/scaling.svg.
  * Besides the shipped models it measures two generated ones (git-ignored, made on demand,
- * deterministically, by bench/compress_model.py): `beauty-pq32` (the Beauty model with a
+ * deterministically, by training/compress.py): `beauty-pq32` (the Beauty model with a
  * product-quantised item table) and `synthetic-1m` (1,000,000 items, same architecture).
  * A benchmark, not a test: nothing here asserts a time.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { cpus, getPriority, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -22,7 +31,7 @@ import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import * as ortNode from 'onnxruntime-node';
 import type * as OrtCommon from 'onnxruntime-common';
 import { build } from 'vite';
-import { chromium as launchOptions } from '../playwright.config';
+import { chromiumLaunchOptions as launchOptions } from '../tests/support/browser';
 import { historyTensorData } from '../src/core/history';
 import { ItemTable } from '../src/core/item-table';
 import { Catalog } from '../src/core/catalog';
@@ -30,14 +39,23 @@ import type { ModelManifest } from '../src/core/manifest-types';
 import type { StartupTimings } from '../src/engine/recommender';
 import { topK } from '../src/core/rank';
 import { OrtEngine } from '../src/engine/inference';
-import { ORT_RUNTIME_FILES } from '../src/engine/vite-ort-plugin';
-import { REPO, histories, openHarness, shippedModels, type ModelUnderTest } from '../e2e/engine/models';
+import { ORT_RUNTIME_FILES } from '../build/vite-ort-plugin';
+import { REPO, histories, openHarness, shippedModels, type ModelUnderTest } from '../tests/support/models';
 import { bytes, ms, percentile, target } from './lib/bench-stats';
 import { scalingSvg } from './lib/bench-svg';
 import { sentGzipped, startStaticServer } from './lib/static-server';
 
 // ---------- options ----------
 const argv = process.argv.slice(2);
+if (argv.includes('--help') || argv.includes('-h')) {
+  console.log(`usage: nice -n 10 npm run bench [-- options]
+  --models LIST     comma-separated, of movielens,lastfm,beauty,beauty-pq32,synthetic-1m (default: all)
+  --backends LIST   wasm,webgpu (default: both)
+  --iterations N    timed recommend() calls per model and backend (default 100)
+  --no-write        print the tables only (docs/benchmarks.md and docs/bench/ stay as they are)
+  --skip-build      reuse .cache/bench-dist/ from the previous run`);
+  process.exit(0);
+}
 const opt = (name: string): string | undefined => {
   const i = argv.indexOf(`--${name}`);
   if (i >= 0) return argv[i + 1];
@@ -45,7 +63,7 @@ const opt = (name: string): string | undefined => {
   return eq?.slice(name.length + 3);
 };
 /**
- * Models made by bench/compress_model.py into .cache/bench-models/ (git-ignored; outside public/ so
+ * Models made by training/compress.py into .cache/bench-models/ (git-ignored; outside public/ so
  * that neither the app build nor the specs that list public/models/ pick them up), served by the
  * bench's static server at /bench-models/ on the page's own origin.
  */
@@ -61,18 +79,49 @@ interface Generated {
 // popular items kept as int8 rows (docs/model-format.md); the ## Scale section says why this scheme
 const PQ_ARGS = ['--scheme', 'pq', '--subspaces', '32', '--norm'];
 const GENERATED: Generated[] = [
-  { name: 'beauty-pq32', rel: 'beauty-pq32', base: 'beauty', args: ['convert', '--model', 'public/models/beauty', '--out', '.cache/bench-models/beauty-pq32', ...PQ_ARGS, '--score-aware', '--exact-frac', '0.03'] },
+  {
+    name: 'beauty-pq32',
+    rel: 'beauty-pq32',
+    base: 'beauty',
+    args: [
+      'convert',
+      '--model',
+      'public/models/beauty',
+      '--out',
+      '.cache/bench-models/beauty-pq32',
+      ...PQ_ARGS,
+      '--score-aware',
+      '--exact-frac',
+      '0.03',
+    ],
+  },
   {
     name: 'synthetic-1m',
     rel: 'synthetic-1m',
     base: 'beauty',
-    args: ['synthetic', '--items', '1000000', '--out', '.cache/bench-models/synthetic-1m', '--base', 'public/models/beauty', ...PQ_ARGS, '--exact-frac', '0.01', '--catalog', 'bin'],
+    args: [
+      'synthetic',
+      '--items',
+      '1000000',
+      '--out',
+      '.cache/bench-models/synthetic-1m',
+      '--base',
+      'public/models/beauty',
+      ...PQ_ARGS,
+      '--exact-frac',
+      '0.01',
+      '--catalog',
+      'bin',
+    ],
   },
 ];
 
 function loadDir(name: string, dir: string, url: string): ModelUnderTest {
   const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as ModelManifest;
-  const catalog = Catalog.fromBytes(readFileSync(join(dir, manifest.files.catalog.path)), manifest.itemCount).fileData();
+  const catalog = Catalog.fromBytes(
+    readFileSync(join(dir, manifest.files.catalog.path)),
+    manifest.itemCount,
+  ).fileData();
   return { name, dir, url, manifest, catalog };
 }
 
@@ -85,9 +134,9 @@ function ensureGenerated(g: Generated): ModelUnderTest | null {
   const stamp = join(dir, 'derived-from.txt');
   const want = `${baseVersion} ${g.args.join(' ')}`;
   if (!existsSync(join(dir, 'manifest.json')) || !existsSync(stamp) || readFileSync(stamp, 'utf8').trim() !== want) {
-    console.log(`generating ${g.name}: ${PY} -m bench.compress_model ${g.args.join(' ')}`);
-    execFileSync(PY, ['-m', 'bench.compress_model', ...g.args], { cwd: REPO, stdio: 'inherit' });
-    writeFileSync(stamp, want + '\n');
+    console.log(`generating ${g.name}: ${PY} -m training.compress ${g.args.join(' ')}`);
+    execFileSync(PY, ['-m', 'training.compress', ...g.args], { cwd: REPO, stdio: 'inherit' });
+    writeFileSync(stamp, `${want}\n`);
   }
   return loadDir(g.name, dir, `/bench-models/${g.rel}/`);
 }
@@ -159,7 +208,14 @@ interface ModelResult {
   };
   /** createRecommender's phases on the warm load (window.debug(rec).startup()) and the first recommend() */
   warmStartup: (StartupTimings & { firstRecommendMs: number }) | null;
-  memory: { pageJsHeap: number; workerJsHeap: number | null; rendererRss: number | null; wasmBytes: number | null; noWorkerJsHeap: number | null; noWorkerBacking: number | null };
+  memory: {
+    pageJsHeap: number;
+    workerJsHeap: number | null;
+    rendererRss: number | null;
+    wasmBytes: number | null;
+    noWorkerJsHeap: number | null;
+    noWorkerBacking: number | null;
+  };
   /** on-device adapter update (learn) time per interaction, ms */
   adapter: Lat | null;
 }
@@ -173,7 +229,11 @@ async function buildHarness(): Promise<void> {
     configFile: join(REPO, 'vite.config.ts'),
     publicDir: false, // models are served from public/models directly
     logLevel: 'warn',
-    build: { outDir: DIST, emptyOutDir: true, rollupOptions: { input: { engine: join(REPO, 'e2e/harness/engine.html') } } },
+    build: {
+      outDir: DIST,
+      emptyOutDir: true,
+      rollupOptions: { input: { engine: join(REPO, 'e2e/harness/engine.html') } },
+    },
   });
 }
 
@@ -210,7 +270,14 @@ function historyIds(m: ModelUnderTest, n: number): string[] {
 }
 
 // ---------- browser: recommend() latency ----------
-async function browserLatency(ctx: BrowserContext, m: ModelUnderTest, backend: 'wasm' | 'webgpu', ids: string[], worker = true, adapter = false) {
+async function browserLatency(
+  ctx: BrowserContext,
+  m: ModelUnderTest,
+  backend: 'wasm' | 'webgpu',
+  ids: string[],
+  worker = true,
+  adapter = false,
+) {
   const page = await harnessPage(ctx);
   const iters = backend === 'webgpu' ? GPU_ITER : ITER;
   const res = await page.evaluate(
@@ -220,7 +287,8 @@ async function browserLatency(ctx: BrowserContext, m: ModelUnderTest, backend: '
       const out: Record<number, { times: number[]; fed: number }> = {};
       let tracked = 0;
       for (const len of lengths) {
-        while (tracked < len) await rec.track({ type: 'view', itemId: ids[tracked++]!, time: 1_700_000_000_000 + tracked * 1000 });
+        while (tracked < len)
+          await rec.track({ type: 'view', itemId: ids[tracked++]!, time: 1_700_000_000_000 + tracked * 1000 });
         const first = await rec.recommend({ k: 10 }); // warm-up
         await rec.recommend({ k: 10 });
         const times: number[] = [];
@@ -231,14 +299,18 @@ async function browserLatency(ctx: BrowserContext, m: ModelUnderTest, backend: '
         }
         out[len] = { times, fed: first.historyLength };
       }
-      // on-device adapter updates (issue 5): one learn call per new interaction, timed in the worker
+      // on-device adapter updates: one learn call per new interaction, timed in the worker
       let adapterMs: number[] | null = null;
       const t = window.debug(rec);
       const waitAdapter = (rec as unknown as { adapter?: () => Promise<unknown> }).adapter;
       if (adapter && t.adapterTimings && waitAdapter) {
         await waitAdapter.call(rec);
         await t.adapterTimings({ clear: true });
-        const more = rec.items().map((x) => x.id).filter((id) => !ids.includes(id)).slice(0, Math.min(iters, 100));
+        const more = rec
+          .items()
+          .map((x) => x.id)
+          .filter((id) => !ids.includes(id))
+          .slice(0, Math.min(iters, 100));
         for (const id of more) {
           await rec.track({ type: 'view', itemId: id });
           await waitAdapter.call(rec);
@@ -258,10 +330,15 @@ async function browserLatency(ctx: BrowserContext, m: ModelUnderTest, backend: '
   if (!worker) {
     try {
       const cdp = await ctx.newCDPSession(page);
-      const u = (await cdp.send('Runtime.getHeapUsage')) as { usedSize: number; totalSize: number; backingStorageSize?: number };
+      const u = (await cdp.send('Runtime.getHeapUsage')) as {
+        usedSize: number;
+        totalSize: number;
+        backingStorageSize?: number;
+      };
       mem = { jsHeap: u.usedSize, backing: u.backingStorageSize ?? NaN };
       await cdp.detach();
     } catch {
+      // CDP cannot read this page's heap: the report shows no figure rather than a wrong one
       mem = null;
     }
   }
@@ -272,14 +349,16 @@ async function browserLatency(ctx: BrowserContext, m: ModelUnderTest, backend: '
     lat[len] = { p50: percentile(r.times, 50), p95: percentile(r.times, 95), n: r.times.length, fed: r.fed };
   }
   const a = res.adapterMs;
-  const adapterLat: Lat | null = a && a.length ? { p50: percentile(a, 50), p95: percentile(a, 95), n: a.length, fed: 0 } : null;
+  const adapterLat: Lat | null = a?.length
+    ? { p50: percentile(a, 50), p95: percentile(a, 95), n: a.length, fed: 0 }
+    : null;
   return { lat, used: String(res.used), mem, adapter: adapterLat };
 }
 
 // ---------- browser: load → first recommendation, memory ----------
 async function firstRecommendation(m: ModelUnderTest, ids: string[]) {
   // a fresh persistent profile, like a returning visitor's browser: empty at first, then a disk
-  // HTTP cache (an incognito context's memory cache is too small to keep the 25 MB wasm runtime)
+  // HTTP cache (an incognito context's memory cache is too small to keep the wasm runtime)
   // and the compiled-wasm code cache
   const profile = mkdtempSync(join(tmpdir(), 'localrec-bench-'));
   const ctx = await chromium.launchPersistentContext(profile, launchOptions);
@@ -292,8 +371,11 @@ async function firstRecommendation(m: ModelUnderTest, ids: string[]) {
     pending.push(
       req
         .sizes()
-        .then((s) => void (transferred[ph] += Math.max(0, s.responseBodySize)))
-        .catch(() => {}),
+        .then((s) => {
+          transferred[ph] += Math.max(0, s.responseBodySize);
+        })
+        // a request whose sizes are gone (its page closed first) is left out of the byte count, visibly
+        .catch((e: unknown) => console.warn(`bench: no size for ${req.url()}, not counted: ${String(e)}`)),
     );
   });
   const measure = async (seed: boolean) => {
@@ -359,7 +441,10 @@ async function firstRecommendation(m: ModelUnderTest, ids: string[]) {
   let workerJsHeap: number | null = null;
   for (const w of warm.page.workers()) {
     const h = await w
-      .evaluate(() => (performance as unknown as { memory?: { usedJSHeapSize: number } }).memory?.usedJSHeapSize ?? null)
+      .evaluate(
+        () => (performance as unknown as { memory?: { usedJSHeapSize: number } }).memory?.usedJSHeapSize ?? null,
+      )
+      // a worker that closed, or whose realm has no performance.memory, adds no figure
       .catch(() => null);
     if (h !== null) workerJsHeap = (workerJsHeap ?? 0) + h;
   }
@@ -376,8 +461,14 @@ async function firstRecommendation(m: ModelUnderTest, ids: string[]) {
   rmSync(profile, { recursive: true, force: true });
   // the warm load's first answer is for the history the cold load last asked about
   const same = warm.firstIds === cold.lastIds;
-  if (cold.source !== 'model' || warm.interactionSource !== 'model') console.warn(`  note: first recommendation of ${m.name} came from ${cold.source}/${warm.source}/${warm.interactionSource}`);
-  if (!same) console.warn(`  note: the warm load's first answer (${warm.source}) and the cold load's last model answer of ${m.name} differ`);
+  if (cold.source !== 'model' || warm.interactionSource !== 'model')
+    console.warn(
+      `  note: first recommendation of ${m.name} came from ${cold.source}/${warm.source}/${warm.interactionSource}`,
+    );
+  if (!same)
+    console.warn(
+      `  note: the warm load's first answer (${warm.source}) and the cold load's last model answer of ${m.name} differ`,
+    );
   return {
     firstRec: {
       coldPageMs: cold.pageReady,
@@ -413,6 +504,7 @@ function largestRendererRss(profile: string): number | null {
             cmd: readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' '),
           };
         } catch {
+          // the process exited between the listing and the read
           return null;
         }
       })
@@ -421,12 +513,14 @@ function largestRendererRss(profile: string): number | null {
     if (!root) return null;
     const byPid = new Map(procs.map((p) => [p.pid, p]));
     const under = (p: { ppid: number }): boolean => {
-      for (let q = byPid.get(p.ppid), n = 0; q && n < 10; q = byPid.get(q.ppid), n++) if (q.pid === root.pid) return true;
+      for (let q = byPid.get(p.ppid), n = 0; q && n < 10; q = byPid.get(q.ppid), n++)
+        if (q.pid === root.pid) return true;
       return false;
     };
     const rss = procs.filter((p) => p.cmd.includes('--type=renderer') && under(p)).map((p) => p.rss);
     return rss.length ? Math.max(...rss) : null;
   } catch {
+    // no /proc (not Linux): the report shows no resident-memory figure
     return null;
   }
 }
@@ -435,24 +529,37 @@ function largestRendererRss(profile: string): number | null {
 async function nativeLatency(m: ModelUnderTest, ids: string[]): Promise<Record<number, Lat>> {
   const engine = new OrtEngine(ortNode as unknown as typeof OrtCommon, 'node');
   // one thread, like the page: onnxruntime-web runs single-threaded without cross-origin isolation
-  await engine.init({ manifest: m.manifest, modelPath: join(m.dir, m.manifest.files.model.path), backend: 'auto', threads: 1 });
+  await engine.init({
+    manifest: m.manifest,
+    modelPath: join(m.dir, m.manifest.files.model.path),
+    backend: 'auto',
+    threads: 1,
+  });
   const index = new Map(m.catalog.ids.map((id, i) => [id, i + 1]));
   const out: Record<number, Lat> = {};
   const n = m.manifest.itemCount + 1;
   // ways to score the catalogue: the graph's own scores; the item table from `user`, as the page does
   // — the only way without a scores output (pq table), and a second one, timed in turn, for a model
   // that can skip its scores (inputs.withScores). The faster of the two is the native figure.
-  const ways: ('graph' | 'table')[] = !m.manifest.outputs.scores ? ['table'] : m.manifest.inputs.withScores ? ['graph', 'table'] : ['graph'];
+  const ways: ('graph' | 'table')[] = !m.manifest.outputs.scores
+    ? ['table']
+    : m.manifest.inputs.withScores
+      ? ['graph', 'table']
+      : ['graph'];
   const table = ways.includes('table')
     ? ItemTable.fromBytes(new Uint8Array(readFileSync(join(m.dir, m.manifest.itemTable.file))), m.manifest.itemTable)
     : null;
   const buf = new Float32Array(n);
   for (const len of HISTORY_LENGTHS) {
-    const h = ids.slice(0, len).map((id) => index.get(id)!).slice(-m.manifest.maxHistory);
+    const h = ids
+      .slice(0, len)
+      .map((id) => index.get(id)!)
+      .slice(-m.manifest.maxHistory);
     const once = async (way: 'graph' | 'table') => {
       const { data, dims } = historyTensorData([h], m.manifest.maxHistory);
       const r = await engine.run(data, dims[0], dims[1], way === 'graph');
-      const scores = way === 'table' ? table!.scoreAll(r.user.subarray(0, m.manifest.dim), buf) : r.scores.subarray(0, n);
+      const scores =
+        way === 'table' ? table!.scoreAll(r.user.subarray(0, m.manifest.dim), buf) : r.scores.subarray(0, n);
       return topK(scores, 10, { from: 1 });
     };
     const times: number[][] = ways.map(() => []);
@@ -487,7 +594,10 @@ interface ScoringResult {
 function scoringMicrobench(items: number, dim: number): ScoringResult[] {
   const out: ScoringResult[] = [];
   let seed = 12345;
-  const rnd = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32);
+  const rnd = () => {
+    seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+    return seed / 2 ** 32;
+  };
   const user = Float32Array.from({ length: dim }, () => rnd() * 2 - 1);
   const layouts: { layout: string; bpi: number; make: () => ItemTable }[] = [
     {
@@ -513,7 +623,15 @@ function scoringMicrobench(items: number, dim: number): ScoringResult[] {
         for (let i = 0; i < rows * M; i++) b[i] = Math.floor(rnd() * 256);
         const dv = new DataView(b.buffer);
         for (let i = 0; i < 256 * dim; i++) dv.setFloat32(cbo + 4 * i, rnd() - 0.5, true);
-        return ItemTable.fromBytes(b, { file: 'x', rows, dim, dtype: 'pq', dataOffset: 0, subspaces: M, codebookOffset: cbo });
+        return ItemTable.fromBytes(b, {
+          file: 'x',
+          rows,
+          dim,
+          dtype: 'pq',
+          dataOffset: 0,
+          subspaces: M,
+          codebookOffset: cbo,
+        });
       },
     })),
   ];
@@ -543,20 +661,44 @@ function report(results: ModelResult[], env: Record<string, string>): string {
   L.push('');
   L.push('<!-- written by `npm run bench` (bench/bench.ts); edit the code, not this section -->');
   L.push('');
-  L.push(`Machine: ${env.cpu}, ${env.cores} cores; ${env.date}. Chromium ${env.chromium} (headless), onnxruntime-web ${env.ortWeb}, onnxruntime-node ${env.ortNode}, Node ${env.node}.`);
-  L.push(`Load average ${env.loadBefore} at the start and ${env.loadAfter} at the end of the run (\`/proc/loadavg\`, 1/5/15 min, on 2 cores), the benchmark itself at niceness ${env.niceness}; a busier machine gives higher and noisier figures.`);
+  L.push(
+    `Machine: ${env.cpu}, ${env.cores} cores; ${env.date}. Chromium ${env.chromium} (headless), onnxruntime-web ${env.ortWeb}, onnxruntime-node ${env.ortNode}, Node ${env.node}.`,
+  );
+  L.push(
+    `Load average ${env.loadBefore} at the start and ${env.loadAfter} at the end of the run (\`/proc/loadavg\`, 1/5/15 min, on 2 cores), the benchmark itself at niceness ${env.niceness}; a busier machine gives higher and noisier figures.`,
+  );
   L.push('');
-  L.push(`Command: \`${env.command}\` (${env.iterations} timed calls per figure on WASM and native, ${env.gpuIterations} on WebGPU, after 2 warm-up calls).`);
+  L.push(
+    `Command: \`${env.command}\` (${env.iterations} timed calls per figure on WASM and native, ${env.gpuIterations} on WebGPU, after 2 warm-up calls).`,
+  );
   L.push('');
   L.push('What is timed:');
-  L.push('- **Page under test**: the engine harness (\`e2e/harness/engine.html\`) **built** with \`vite build\` (bundled, minified) and served by a production-like static server (\`bench/lib/static-server.ts\`: ETag revalidation everywhere, \`max-age\` for content-hashed assets and the onnxruntime-web runtime, \`no-cache\` for HTML and model files, gzip).');
-  L.push('- **recommend()**: `rec.recommend({k: 10})` measured in the page, end to end through the Worker: IndexedDB history read, inference, top-k, result back in the page. The catalogue is scored from the user vector (\`ItemTable.scoreAll\`, dot(u, token) over the int8 rows of items.bin in WebAssembly SIMD) by the Worker for int8 models that can skip the graph\'s own catalogue scores (the \`with_scores\` input, every model \`training/\` writes), by the page for models without a scores output (int4/pq tables). "history N" = N view events stored; the model is fed the last `maxHistory` (50) of them, so 200 differs from 50 only in the history read and the seen-item exclusion.');
-  L.push('- **native**: the same `model.onnx` on onnxruntime-node (CPU EP, the engine\'s session options, one thread like the page, batch 1) through the engine\'s `OrtEngine.run` (+ `ItemTable.scoreAll` for int4/pq tables) + `topK` — inference and top-k only, no storage, no Worker. An int8 model that can skip its catalogue scores (`with_scores`, as the page runs it) is timed both ways, in turn: the graph\'s own scores, and the graph without them + `ItemTable.scoreAll` (the int8 WebAssembly kernel the page uses); the faster is the native figure, marked *(table)* when it is the second. The ratio is browser recommend() p50 / native p50.');
-  L.push('- **first recommendation**: `performance.now()` (ms since navigation start of the harness page) when the first non-popularity `recommend()` returns, WASM: on a warm load that is normally the model output stored on the previous load for this history (`source: \'stored\'`, `createRecommender`\'s `resume`), answered before the model session is up; the table also gives the first answer the model itself computes on that load (after `rec.ready()`). Cold = fresh browser context (empty HTTP cache and IndexedDB; 10 views are seeded after the recommender is ready and their tracking time is subtracted). Warm = second load of the page in the same context (HTTP cache: the runtime and hashed assets within max-age, the rest revalidated; model files from the engine\'s Cache Storage, re-verified by sha256; history already stored).');
-  L.push('  Columns: *page* = harness page scripts loaded (localrec imported), *ready* = `createRecommender()` resolved (manifest, model files, onnxruntime-web wasm, session, Worker), *first rec.* = first `recommend()` returned; all from navigation start.');
-  L.push('- **WASM, no Worker**: the same recommend() with `createRecommender({worker: false})` (inference on the page\'s thread): the difference to the Worker column is the Worker round trip.');
-  if (results.some((r) => r.browser.webgpu)) L.push('- **WebGPU** is SwiftShader here (no GPU): **software WebGPU, correctness only** — its figures say nothing about a real GPU.');
-  else L.push('- **WebGPU** (SwiftShader here, correctness only) was not part of this run (`--backends wasm`): under this load one software-WebGPU figure for Beauty took minutes. Browser/node parity on WebGPU is tested by `e2e/engine/parity.spec.ts`.');
+  L.push(
+    '- **Page under test**: the engine harness (`e2e/harness/engine.html`) **built** with `vite build` (bundled, minified) and served by a production-like static server (`bench/lib/static-server.ts`: ETag revalidation everywhere, `max-age` for content-hashed assets and the onnxruntime-web runtime, `no-cache` for HTML and model files, gzip).',
+  );
+  L.push(
+    '- **recommend()**: `rec.recommend({k: 10})` measured in the page, end to end through the Worker: IndexedDB history read, inference, top-k, result back in the page. The catalogue is scored from the user vector (`ItemTable.scoreAll`, dot(u, token) over the int8 rows of items.bin in WebAssembly SIMD) by the Worker for int8 models that can skip the graph\'s own catalogue scores (the `with_scores` input, every model `training/` writes), by the page for models without a scores output (int4/pq tables). "history N" = N view events stored; the model is fed the last `maxHistory` (50) of them, so 200 differs from 50 only in the history read and the seen-item exclusion.',
+  );
+  L.push(
+    "- **native**: the same `model.onnx` on onnxruntime-node (CPU EP, the engine's session options, one thread like the page, batch 1) through the engine's `OrtEngine.run` (+ `ItemTable.scoreAll` for int4/pq tables) + `topK` — inference and top-k only, no storage, no Worker. An int8 model that can skip its catalogue scores (`with_scores`, as the page runs it) is timed both ways, in turn: the graph's own scores, and the graph without them + `ItemTable.scoreAll` (the int8 WebAssembly kernel the page uses); the faster is the native figure, marked *(table)* when it is the second. The ratio is browser recommend() p50 / native p50.",
+  );
+  L.push(
+    "- **first recommendation**: `performance.now()` (ms since navigation start of the harness page) when the first non-popularity `recommend()` returns, WASM: on a warm load that is normally the model output stored on the previous load for this history (`source: 'stored'`, `createRecommender`'s `resume`), answered before the model session is up; the table also gives the first answer the model itself computes on that load (after `rec.ready()`). Cold = fresh browser context (empty HTTP cache and IndexedDB; 10 views are seeded after the recommender is ready and their tracking time is subtracted). Warm = second load of the page in the same context (HTTP cache: the runtime and hashed assets within max-age, the rest revalidated; model files from the engine's Cache Storage, re-verified by sha256; history already stored).",
+  );
+  L.push(
+    '  Columns: *page* = harness page scripts loaded (localrec imported), *ready* = `createRecommender()` resolved (manifest, model files, onnxruntime-web wasm, session, Worker), *first rec.* = first `recommend()` returned; all from navigation start.',
+  );
+  L.push(
+    "- **WASM, no Worker**: the same recommend() with `createRecommender({worker: false})` (inference on the page's thread): the difference to the Worker column is the Worker round trip.",
+  );
+  if (results.some((r) => r.browser.webgpu))
+    L.push(
+      '- **WebGPU** is SwiftShader here (no GPU): **software WebGPU, correctness only** — its figures say nothing about a real GPU.',
+    );
+  else
+    L.push(
+      '- **WebGPU** (SwiftShader here, correctness only) was not part of this run (`--backends wasm`): under this load one software-WebGPU figure for Beauty took minutes. Browser/node parity on WebGPU is tested by `e2e/engine/parity.spec.ts`.',
+    );
   L.push('');
   const has = (b: string) => results.some((r) => r.browser[b]);
   L.push('### recommend() latency (ms, p50 / p95)');
@@ -579,67 +721,98 @@ function report(results: ModelResult[], env: Record<string, string>): string {
         const nw = r.browser['wasm-noworker']?.[len];
         row.push(nw ? `${ms(nw.p50)} / ${ms(nw.p95)}` : '–');
       }
-      row.push(`${ms(nat.p50)} / ${ms(nat.p95)}${nat.scoring === 'table' && r.table.startsWith('int8') ? ' (table)' : ''}`);
+      row.push(
+        `${ms(nat.p50)} / ${ms(nat.p95)}${nat.scoring === 'table' && r.table.startsWith('int8') ? ' (table)' : ''}`,
+      );
       if (has('wasm')) row.push(w ? `${(w.p50 / nat.p50).toFixed(2)}×` : '–');
       if (has('webgpu')) {
         const g = r.browser.webgpu?.[len];
-        row.push(g ? `${ms(g.p50)} / ${ms(g.p95)}${r.backendUsed.webgpu !== 'webgpu' ? ` (ran on ${r.backendUsed.webgpu})` : ''}` : '–');
+        row.push(
+          g
+            ? `${ms(g.p50)} / ${ms(g.p95)}${r.backendUsed.webgpu !== 'webgpu' ? ` (ran on ${r.backendUsed.webgpu})` : ''}`
+            : '–',
+        );
       }
       L.push(`| ${row.join(' | ')} |`);
     }
   }
   L.push('');
-  L.push(`**Noise:** with a load average around ${env.loadAfter?.split(' ')[1] ?? '?'} on 2 cores, single figures move by 2× from run to run and need not grow with history length or catalogue size (a p50 at history 10 above the one at 50 is contention, not the model). Compare p50s, not p95s, and re-run on an idle machine before drawing conclusions.`);
+  L.push(
+    `**Noise:** with a load average around ${env.loadAfter?.split(' ')[1] ?? '?'} on 2 cores, single figures move by 2× from run to run and need not grow with history length or catalogue size (a p50 at history 10 above the one at 50 is contention, not the model). Compare p50s, not p95s, and re-run on an idle machine before drawing conclusions.`,
+  );
   L.push('');
   L.push('### Targets (WASM, headless Chromium, 2 cores, history 50)');
   L.push('');
-  L.push('| model | recommend() p50 | target | browser / native | target | first recommendation, warm cache (answered by) | target | model session up, warm cache |');
+  L.push(
+    '| model | recommend() p50 | target | browser / native | target | first recommendation, warm cache (answered by) | target | model session up, warm cache |',
+  );
   L.push('|---|---|---|---|---|---|---|---|');
   for (const r of results) {
     const w = r.browser.wasm?.[50];
     const ratio = w ? w.p50 / r.native[50]!.p50 : NaN;
-    const tp = r.items >= 500_000 ? 150 : TARGET_P50[r.name] ?? 25;
+    const tp = r.items >= 500_000 ? 150 : (TARGET_P50[r.name] ?? 25);
     L.push(
-      `| ${r.name} | ${w ? `${ms(w.p50)} ms` : '–'} | ${target(w?.p50 ?? NaN, tp, ' ms')} | ${Number.isFinite(ratio) ? `${ratio.toFixed(2)}×` : '–'} | ${target(ratio, TARGET_RATIO, '×')} | ${ms(r.firstRec.warmFirstMs)} ms (${r.firstRec.warmSource}${r.firstRec.warmSource === 'stored' ? (r.firstRec.warmSame ? ', same items as the model' : ', **items differ from the model\'s**') : ''}) | ${target(r.firstRec.warmFirstMs, TARGET_WARM_FIRST, ' ms')} | ${ms(r.firstRec.warmModelReadyMs)} ms |`,
+      `| ${r.name} | ${w ? `${ms(w.p50)} ms` : '–'} | ${target(w?.p50 ?? NaN, tp, ' ms')} | ${Number.isFinite(ratio) ? `${ratio.toFixed(2)}×` : '–'} | ${target(ratio, TARGET_RATIO, '×')} | ${ms(r.firstRec.warmFirstMs)} ms (${r.firstRec.warmSource}${r.firstRec.warmSource === 'stored' ? (r.firstRec.warmSame ? ', same items as the model' : ", **items differ from the model's**") : ''}) | ${target(r.firstRec.warmFirstMs, TARGET_WARM_FIRST, ' ms')} | ${ms(r.firstRec.warmModelReadyMs)} ms |`,
     );
   }
   L.push('');
   L.push('### Load, download size, memory (WASM)');
   L.push('');
-  L.push('| model | download (all model files) | on the wire (gzip) | cold: page / ready / first rec. (ms) | warm: page / ready / first rec. (ms) | transferred cold / warm | page JS heap (Worker) | no Worker: JS heap / ArrayBuffers+wasm | renderer RSS |');
+  L.push(
+    '| model | download (all model files) | on the wire (gzip) | cold: page / ready / first rec. (ms) | warm: page / ready / first rec. (ms) | transferred cold / warm | page JS heap (Worker) | no Worker: JS heap / ArrayBuffers+wasm | renderer RSS |',
+  );
   L.push('|---|---|---|---|---|---|---|---|---|');
   for (const r of results) {
     const f = r.firstRec;
     const mem = r.memory;
     L.push(
-      `| ${r.name} | ${bytes(r.downloadBytes)} (${Object.entries(r.files).map(([k, v]) => `${k} ${bytes(v)}`).join(', ')}) | ${bytes(r.downloadGzipBytes)} | ${ms(f.coldPageMs)} / ${ms(f.coldReadyMs)} / ${ms(f.coldFirstMs)} | ${ms(f.warmPageMs)} / ${ms(f.warmReadyMs)} / ${ms(f.warmFirstMs)} | ${bytes(f.transferredCold)} / ${bytes(f.transferredWarm)} | ${bytes(mem.pageJsHeap)} | ${mem.noWorkerJsHeap === null ? 'n/a' : bytes(mem.noWorkerJsHeap)} / ${mem.noWorkerBacking === null || !Number.isFinite(mem.noWorkerBacking) ? 'n/a' : bytes(mem.noWorkerBacking)} | ${mem.rendererRss === null ? 'n/a' : bytes(mem.rendererRss)} |`,
+      `| ${r.name} | ${bytes(r.downloadBytes)} (${Object.entries(r.files)
+        .map(([k, v]) => `${k} ${bytes(v)}`)
+        .join(
+          ', ',
+        )}) | ${bytes(r.downloadGzipBytes)} | ${ms(f.coldPageMs)} / ${ms(f.coldReadyMs)} / ${ms(f.coldFirstMs)} | ${ms(f.warmPageMs)} / ${ms(f.warmReadyMs)} / ${ms(f.warmFirstMs)} | ${bytes(f.transferredCold)} / ${bytes(f.transferredWarm)} | ${bytes(mem.pageJsHeap)} | ${mem.noWorkerJsHeap === null ? 'n/a' : bytes(mem.noWorkerJsHeap)} / ${mem.noWorkerBacking === null || !Number.isFinite(mem.noWorkerBacking) ? 'n/a' : bytes(mem.noWorkerBacking)} | ${mem.rendererRss === null ? 'n/a' : bytes(mem.rendererRss)} |`,
     );
   }
   L.push('');
-  L.push('Where the warm first recommendation goes (ms; `window.debug(rec).startup()` inside `createRecommender`, then the first `recommend()`). After *page scripts* (from navigation start) and *load* (manifest revalidated, model files from Cache Storage, sha256-verified), two things run side by side: the *engine* (Worker start, onnxruntime-web import, wasm runtime start and model session — *of which session* = runtime start and model session, timed in the Worker — and the encoder session; then the stored adapter handed over: *session up* = from createRecommender\'s start) and the page\'s own start (*rest* = catalogue and item-table parse, IndexedDB opened, stored adapter read, restored items, stored model output read). *createRecommender* = when it resolved: at the end of *rest* for a returning visitor whose stored model output matches the history (resume, the first answer *stored*), else once the session is up. *first run* = the first `recommend()` (stored: the page scores the catalogue from the stored user vector; model: history read, first inference, whose kernels are compiled on first use). *A view 1 s later* = one second after the session is up, `track()` of one more view and the `recommend()` that follows: the first answer the model computes on this load (the adapter update runs between them). *Same items as the model*: the warm load\'s first answer lists the items of the cold load\'s last model answer, for the same history.');
+  L.push(
+    "Where the warm first recommendation goes (ms; `window.debug(rec).startup()` inside `createRecommender`, then the first `recommend()`). After *page scripts* (from navigation start) and *load* (manifest revalidated, model files from Cache Storage, sha256-verified), two things run side by side: the *engine* (Worker start, onnxruntime-web import, wasm runtime start and model session — *of which session* = runtime start and model session, timed in the Worker — and the encoder session; then the stored adapter handed over: *session up* = from createRecommender's start) and the page's own start (*rest* = catalogue and item-table parse, IndexedDB opened, stored adapter read, restored items, stored model output read). *createRecommender* = when it resolved: at the end of *rest* for a returning visitor whose stored model output matches the history (resume, the first answer *stored*), else once the session is up. *first run* = the first `recommend()` (stored: the page scores the catalogue from the stored user vector; model: history read, first inference, whose kernels are compiled on first use). *A view 1 s later* = one second after the session is up, `track()` of one more view and the `recommend()` that follows: the first answer the model computes on this load (the adapter update runs between them). *Same items as the model*: the warm load's first answer lists the items of the cold load's last model answer, for the same history.",
+  );
   L.push('');
-  L.push('| model | page scripts | load | rest | createRecommender | first run (answered by) | first recommendation | engine (side by side) | of which session | session up | a view 1 s later: track + recommend |');
+  L.push(
+    '| model | page scripts | load | rest | createRecommender | first run (answered by) | first recommendation | engine (side by side) | of which session | session up | a view 1 s later: track + recommend |',
+  );
   L.push('|---|---|---|---|---|---|---|---|---|---|---|');
   for (const r of results) {
     const s = r.warmStartup;
     if (!s) continue;
     const rest = s.parseMs + s.storeWaitMs + s.adapterMs + s.restoreMs;
-    L.push(`| ${r.name} | ${ms(r.firstRec.warmPageMs)} | ${ms(s.loadMs)} | ${ms(rest)} | ${ms(s.totalMs)} | ${ms(s.firstRecommendMs)} (${r.firstRec.warmSource}) | ${ms(r.firstRec.warmFirstMs)} | ${ms(s.engineMs)} | ${s.engine ? ms(s.engine.sessionMs) : '–'} | ${ms(s.readyMs)} | ${ms(r.firstRec.warmInteractionMs)} |`);
+    L.push(
+      `| ${r.name} | ${ms(r.firstRec.warmPageMs)} | ${ms(s.loadMs)} | ${ms(rest)} | ${ms(s.totalMs)} | ${ms(s.firstRecommendMs)} (${r.firstRec.warmSource}) | ${ms(r.firstRec.warmFirstMs)} | ${ms(s.engineMs)} | ${s.engine ? ms(s.engine.sessionMs) : '–'} | ${ms(s.readyMs)} | ${ms(r.firstRec.warmInteractionMs)} |`,
+    );
   }
   L.push('');
-  L.push(`Download: the model files are what \`createRecommender\` fetches for this model; *on the wire* is the same with gzip as the static server sends JSON and the binary catalogue (model.onnx and items.bin are sent as they are). onnxruntime-web\'s runtime is fetched once per page as well, whatever the model: on WASM its WASM-only build (ort-wasm-simd-threaded.*), where WebGPU is used its WebGPU build (ort-wasm-simd-threaded.asyncify.*) (${env.runtimeFiles}). *Transferred* = response bytes of every request of the page load (page, Worker, runtime, model), from Playwright\'s \`request.sizes()\`; a revalidated (304) response or one from the HTTP cache counts 0.`);
+  L.push(
+    `Download: the model files are what \`createRecommender\` fetches for this model; *on the wire* is the same with gzip as the static server sends JSON and the binary catalogue (model.onnx and items.bin are sent as they are). onnxruntime-web's runtime is fetched once per page as well, whatever the model: on WASM its WASM-only build (ort-wasm-simd-threaded.*), where WebGPU is used its WebGPU build (ort-wasm-simd-threaded.asyncify.*) (${env.runtimeFiles}). *Transferred* = response bytes of every request of the page load (page, Worker, runtime, model), from Playwright's \`request.sizes()\`; a revalidated (304) response or one from the HTTP cache counts 0.`,
+  );
   L.push('');
-  L.push('Memory: *page JS heap* = CDP `Performance.getMetrics` `JSHeapUsedSize` of the warm page (the catalogue, the page\'s item table and history; inference runs in the Worker, whose heap CDP does not reach through Playwright). *No Worker* = the same engine with `worker: false`, everything in the page: CDP `Runtime.getHeapUsage` after the latency run, JS heap and the backing stores of ArrayBuffers, which include onnxruntime-web\'s wasm linear memory (the session, its weights, the item table as external data) and the model bytes the page keeps. *Renderer RSS* = `/proc/<pid>/status` VmRSS of the largest renderer process of the warm page\'s browser, Chromium\'s own overhead included.');
+  L.push(
+    "Memory: *page JS heap* = CDP `Performance.getMetrics` `JSHeapUsedSize` of the warm page (the catalogue, the page's item table and history; inference runs in the Worker, whose heap CDP does not reach through Playwright). *No Worker* = the same engine with `worker: false`, everything in the page: CDP `Runtime.getHeapUsage` after the latency run, JS heap and the backing stores of ArrayBuffers, which include onnxruntime-web's wasm linear memory (the session, its weights, the item table as external data) and the model bytes the page keeps. *Renderer RSS* = `/proc/<pid>/status` VmRSS of the largest renderer process of the warm page's browser, Chromium's own overhead included.",
+  );
   L.push('');
   const ad = results.filter((r) => r.adapter);
   if (ad.length) {
-    L.push('### On-device update (per-visitor adapter, issue 5)');
+    L.push('### On-device update (per-visitor adapter)');
     L.push('');
     L.push('| model | updates timed | p50 | p95 | target (p50) |');
     L.push('|---|---|---|---|---|');
-    for (const r of ad) L.push(`| ${r.name} | ${r.adapter!.n} | ${ms(r.adapter!.p50)} ms | ${ms(r.adapter!.p95)} ms | ${target(r.adapter!.p50, 10, ' ms')} |`);
+    for (const r of ad)
+      L.push(
+        `| ${r.name} | ${r.adapter!.n} | ${ms(r.adapter!.p50)} ms | ${ms(r.adapter!.p95)} ms | ${target(r.adapter!.p50, 10, ' ms')} |`,
+      );
     L.push('');
-    L.push('Timed inside the Worker by the engine (`window.debug(rec).adapterTimings()`: wall time of the learning steps after one interaction, not the model run or IndexedDB), WASM, after the latency run: one new view per update, each awaited (`rec.adapter()`).');
+    L.push(
+      'Timed inside the Worker by the engine (`window.debug(rec).adapterTimings()`: wall time of the learning steps after one interaction, not the model run or IndexedDB), WASM, after the latency run: one new view per update, each awaited (`rec.adapter()`).',
+    );
     L.push('');
   }
   return L.join('\n');
@@ -651,11 +824,15 @@ function scaleReport(results: ModelResult[], scoring: ScoringResult[], env: Reco
   L.push('');
   L.push('<!-- written by `npm run bench` (bench/bench.ts) except where marked; edit the code, not this section -->');
   L.push('');
-  L.push(`Same run as **## Speed** (\`${env.command}\`). \`synthetic-1m\` is a 1,000,000-item model with the shipped architecture (d = 64, 2 layers, 4 experts; the Beauty transformer weights and a seeded random item table in the same compressed layout, 32 PQ codes + a float32 scale per item, the 1 % most popular items (10,000) kept as int8 rows, and a binary catalogue: for speed and size only, its recommendations mean nothing), made by \`training/.venv/bin/python -m bench.compress_model ${GENERATED[1]!.args.join(' ')}\`; \`beauty-pq32\` is the shipped Beauty model with its item table compressed that way, the 3 % most popular items (1,636) kept as int8 rows (\`... -m bench.compress_model ${GENERATED[0]!.args.join(' ')}\`). Both are git-ignored and regenerated by the bench when missing or stale.`);
+  L.push(
+    `Same run as **## Speed** (\`${env.command}\`). \`synthetic-1m\` is a 1,000,000-item model with the shipped architecture (d = 64, 2 layers, 4 experts; the Beauty transformer weights and a seeded random item table in the same compressed layout, 32 PQ codes + a float32 scale per item, the 1 % most popular items (10,000) kept as int8 rows, and a binary catalogue: for speed and size only, its recommendations mean nothing), made by \`training/.venv/bin/python -m training.compress ${GENERATED[1]!.args.join(' ')}\`; \`beauty-pq32\` is the shipped Beauty model with its item table compressed that way, the 3 % most popular items (1,636) kept as int8 rows (\`... -m training.compress ${GENERATED[0]!.args.join(' ')}\`). Both are git-ignored and regenerated by the bench when missing or stale.`,
+  );
   L.push('');
   L.push('![recommend() p50 and download size against catalogue size](bench/scaling.svg)');
   L.push('');
-  L.push('| model | items | item table | recommend() p50 / p95, WASM, history 50 | target | native p50 | browser / native | download (raw) | on the wire (gzip) | target |');
+  L.push(
+    '| model | items | item table | recommend() p50 / p95, WASM, history 50 | target | native p50 | browser / native | download (raw) | on the wire (gzip) | target |',
+  );
   L.push('|---|---|---|---|---|---|---|---|---|---|');
   for (const r of [...results].sort((a, b) => a.items - b.items)) {
     const w = r.browser.wasm?.[50];
@@ -667,13 +844,22 @@ function scaleReport(results: ModelResult[], scoring: ScoringResult[], env: Reco
   }
   L.push('');
   if (scoring.length) {
-    L.push('### Scoring a 1,000,000-item table outside the graph (Node, same code as the page: int8 rows through the WebAssembly SIMD kernel, pq rows by ADC in JavaScript)');
+    L.push(
+      '### Scoring a 1,000,000-item table outside the graph (Node, same code as the page: int8 rows through the WebAssembly SIMD kernel, pq rows by ADC in JavaScript)',
+    );
     L.push('');
-    L.push('`ItemTable.scoreAll(user)` into a preallocated Float32Array + `topK(10)` over 1,000,001 random rows (dim 64), 30 timed calls, `bench/bench.ts` › `scoringMicrobench` (Node ' + env.node + ', same load as above):');
+    L.push(
+      '`ItemTable.scoreAll(user)` into a preallocated Float32Array + `topK(10)` over 1,000,001 random rows (dim 64), 30 timed calls, `bench/bench.ts` › `scoringMicrobench` (Node ' +
+        env.node +
+        ', same load as above):',
+    );
     L.push('');
     L.push('| layout | bytes / item | 1M items | scoreAll + top-10 p50 / p95 |');
     L.push('|---|---|---|---|');
-    for (const x of scoring) L.push(`| ${x.layout} | ${x.bytesPerItem} | ${bytes(x.bytesPerItem * x.items)} | ${ms(x.p50)} / ${ms(x.p95)} ms |`);
+    for (const x of scoring)
+      L.push(
+        `| ${x.layout} | ${x.bytesPerItem} | ${bytes(x.bytesPerItem * x.items)} | ${ms(x.p50)} / ${ms(x.p95)} ms |`,
+      );
     L.push('');
   }
   return L.join('\n');
@@ -683,8 +869,7 @@ function scaleReport(results: ModelResult[], scoring: ScoringResult[], env: Reco
 function runtimeFiles(): string {
   const dist = join(REPO, 'node_modules/onnxruntime-web/dist');
   try {
-    const names = readdirSync(dist).filter((f) => ORT_RUNTIME_FILES.test(f));
-    return names.map((f) => `${f} ${bytes(statSync(join(dist, f)).size)}`).join(', ');
+    return ORT_RUNTIME_FILES.map((f) => `${f} ${bytes(statSync(join(dist, f)).size)}`).join(', ');
   } catch {
     return 'onnxruntime-web .wasm + .mjs';
   }
@@ -692,18 +877,25 @@ function runtimeFiles(): string {
 
 function versionOf(pkg: string): string {
   try {
-    return (JSON.parse(readFileSync(join(REPO, 'node_modules', pkg, 'package.json'), 'utf8')) as { version: string }).version;
+    return (JSON.parse(readFileSync(join(REPO, 'node_modules', pkg, 'package.json'), 'utf8')) as { version: string })
+      .version;
   } catch {
     return '?';
   }
 }
 
 // ---------- main ----------
-const loadBefore = loadavg().map((x) => x.toFixed(2)).join(' ');
+const loadBefore = loadavg()
+  .map((x) => x.toFixed(2))
+  .join(' ');
 const results: ModelResult[] = [];
 let chromiumVersion = '?';
 await buildHarness();
-const server = await startStaticServer({ root: DIST, mounts: { '/models/': join(REPO, 'public/models'), '/bench-models/': GEN_DIR }, port: PORT });
+const server = await startStaticServer({
+  root: DIST,
+  mounts: { '/models/': join(REPO, 'public/models'), '/bench-models/': GEN_DIR },
+  port: PORT,
+});
 console.log(`serving the built harness at ${server.origin}`);
 let scoring: ScoringResult[] = [];
 try {
@@ -737,12 +929,36 @@ try {
       browser: {},
       backendUsed: {},
       native: await nativeLatency(m, ids),
-      firstRec: { coldPageMs: NaN, warmPageMs: NaN, coldReadyMs: NaN, coldFirstMs: NaN, warmReadyMs: NaN, warmFirstMs: NaN, warmSource: '', warmModelReadyMs: NaN, warmSame: false, warmInteractionMs: NaN, transferredCold: 0, transferredWarm: 0 },
+      firstRec: {
+        coldPageMs: NaN,
+        warmPageMs: NaN,
+        coldReadyMs: NaN,
+        coldFirstMs: NaN,
+        warmReadyMs: NaN,
+        warmFirstMs: NaN,
+        warmSource: '',
+        warmModelReadyMs: NaN,
+        warmSame: false,
+        warmInteractionMs: NaN,
+        transferredCold: 0,
+        transferredWarm: 0,
+      },
       warmStartup: null,
-      memory: { pageJsHeap: NaN, workerJsHeap: null, rendererRss: null, wasmBytes: null, noWorkerJsHeap: null, noWorkerBacking: null },
+      memory: {
+        pageJsHeap: NaN,
+        workerJsHeap: null,
+        rendererRss: null,
+        wasmBytes: null,
+        noWorkerJsHeap: null,
+        noWorkerBacking: null,
+      },
       adapter: null,
     };
-    const runs: { key: string; backend: 'wasm' | 'webgpu'; worker: boolean }[] = backends.map((b) => ({ key: b, backend: b, worker: true }));
+    const runs: { key: string; backend: 'wasm' | 'webgpu'; worker: boolean }[] = backends.map((b) => ({
+      key: b,
+      backend: b,
+      worker: true,
+    }));
     if (backends.includes('wasm')) runs.splice(1, 0, { key: 'wasm-noworker', backend: 'wasm', worker: false });
     let mem: { jsHeap: number; backing: number } | null = null;
     for (const { key, backend: b, worker } of runs) {
@@ -776,8 +992,11 @@ try {
   await server.close();
 }
 
-const loadAfter = loadavg().map((x) => x.toFixed(2)).join(' ');
-const cpuModel = /model name\s*:\s*(.*)/.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1]?.trim() ?? cpus()[0]?.model ?? '?';
+const loadAfter = loadavg()
+  .map((x) => x.toFixed(2))
+  .join(' ');
+const cpuModel =
+  /model name\s*:\s*(.*)/.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1]?.trim() ?? cpus()[0]?.model ?? '?';
 const env = {
   cpu: cpuModel,
   cores: String(cpus().length),
@@ -794,17 +1013,32 @@ const env = {
   iterations: String(ITER),
   gpuIterations: String(GPU_ITER),
 };
-const md = report(results, env) + '\n' + scaleReport(results, scoring, env);
-console.log('\n' + md);
+const md = `${report(results, env)}\n${scaleReport(results, scoring, env)}`;
+console.log(`\n${md}`);
 
 if (WRITE) {
   const dir = join(REPO, 'docs/bench');
   mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, 'speed.json'), JSON.stringify({ env, historyLengths: HISTORY_LENGTHS, results }, null, 2) + '\n');
+  writeFileSync(
+    join(dir, 'speed.json'),
+    `${JSON.stringify({ env, historyLengths: HISTORY_LENGTHS, results }, null, 2)}\n`,
+  );
   const points = results
     .filter((r) => r.browser.wasm)
-    .map((r) => ({ name: r.name, items: r.items, p50: r.browser.wasm![50]!.p50, bytes: r.downloadBytes, gzipBytes: r.downloadGzipBytes }));
-  writeFileSync(join(dir, 'scaling.svg'), scalingSvg(points, `localrec scaling (WASM, headless Chromium, ${env.cores} cores, load avg ${loadAfter.split(' ')[0]})`));
+    .map((r) => ({
+      name: r.name,
+      items: r.items,
+      p50: r.browser.wasm![50]!.p50,
+      bytes: r.downloadBytes,
+      gzipBytes: r.downloadGzipBytes,
+    }));
+  writeFileSync(
+    join(dir, 'scaling.svg'),
+    scalingSvg(
+      points,
+      `localrec scaling (WASM, headless Chromium, ${env.cores} cores, load avg ${loadAfter.split(' ')[0]})`,
+    ),
+  );
   // only the "## Speed" and "## Scale" sections are ours: re-read the file right before writing,
   // keep every other section, and keep the hand-written notes between the scale-notes markers
   const docPath = join(REPO, 'docs/benchmarks.md');
@@ -812,7 +1046,10 @@ if (WRITE) {
   const START = '<!-- scale-notes:start -->';
   const END = '<!-- scale-notes:end -->';
   const notesAt = doc.indexOf(START);
-  const notes = notesAt >= 0 && doc.indexOf(END, notesAt) > 0 ? doc.slice(notesAt, doc.indexOf(END, notesAt) + END.length) : `${START}\n${END}`;
+  const notes =
+    notesAt >= 0 && doc.indexOf(END, notesAt) > 0
+      ? doc.slice(notesAt, doc.indexOf(END, notesAt) + END.length)
+      : `${START}\n${END}`;
   const ours = /^## (Speed|Scale)\s*$/;
   const lines = doc.split('\n');
   const kept: string[] = [];
@@ -825,7 +1062,7 @@ if (WRITE) {
     }
     if (!inOurs) kept.push(line);
   }
-  const block = (md + '\n' + notes + '\n').split('\n');
+  const block = `${md}\n${notes}\n`.split('\n');
   if (insertAt < 0) {
     while (kept.length && kept[kept.length - 1] === '') kept.pop();
     kept.push('', ...block);

@@ -35,8 +35,8 @@ import type * as OrtCommon from 'onnxruntime-common';
 import * as ortNode from 'onnxruntime-node';
 import * as ortWeb from 'onnxruntime-web';
 import { build } from 'vite';
-import { openHarness } from '../e2e/engine/models';
-import { chromium as launchOptions } from '../playwright.config';
+import { openHarness } from '../tests/support/models';
+import { chromiumLaunchOptions as launchOptions } from '../tests/support/browser';
 import { Catalog } from '../src/core/catalog';
 import { historyTensorData } from '../src/core/history';
 import { ItemTable } from '../src/core/item-table';
@@ -63,11 +63,16 @@ const GEN_DIR = join(REPO, '.cache/bench-models');
 const inPublic = existsSync(join(REPO, 'public/models', MODEL, 'manifest.json'));
 const MODEL_DIR = inPublic ? join(REPO, 'public/models', MODEL) : join(GEN_DIR, MODEL);
 const MODEL_URL = inPublic ? `/models/${MODEL}/` : `/bench-models/${MODEL}/`;
-if (!existsSync(join(MODEL_DIR, 'manifest.json'))) throw new Error(`no model ${MODEL} in public/models/ or .cache/bench-models/`);
+if (!existsSync(join(MODEL_DIR, 'manifest.json')))
+  throw new Error(`no model ${MODEL} in public/models/ or .cache/bench-models/`);
 
 /** Self time per function of a CDP CPU profile, largest first, `per` divides (ms per call). */
 function printSelf(
-  profile: { nodes: { id: number; callFrame: { functionName: string; url: string; lineNumber: number } }[]; samples?: number[]; timeDeltas?: number[] },
+  profile: {
+    nodes: { id: number; callFrame: { functionName: string; url: string; lineNumber: number } }[];
+    samples?: number[];
+    timeDeltas?: number[];
+  },
   per: number,
   unit: string,
 ): void {
@@ -79,12 +84,15 @@ function printSelf(
     const f = nodes.get(samples[j]!)!.callFrame;
     const file = f.url.split('/').pop() ?? '';
     // anonymous functions of our own bundle (built unminified) are told apart by their line
-    const name = f.functionName || (file.endsWith('.js') && f.lineNumber >= 0 ? `(anonymous, line ${f.lineNumber + 1})` : '(anonymous)');
+    const name =
+      f.functionName ||
+      (file.endsWith('.js') && f.lineNumber >= 0 ? `(anonymous, line ${f.lineNumber + 1})` : '(anonymous)');
     const key = `${name}${file ? `  [${file.replace(/-[A-Za-z0-9_]{8}\.js$/, '.js')}]` : ''}`;
     self.set(key, (self.get(key) ?? 0) + (deltas[j] ?? 0) / 1000);
   }
   console.log(`self time, ${unit}:`);
-  for (const [k, v] of [...self.entries()].sort((a, b) => b[1] - a[1]).slice(0, TOP)) console.log(`${(v / per).toFixed(3).padStart(9)}  ${k}`);
+  for (const [k, v] of [...self.entries()].sort((a, b) => b[1] - a[1]).slice(0, TOP))
+    console.log(`${(v / per).toFixed(3).padStart(9)}  ${k}`);
 }
 
 console.log('building the engine harness (vite build → .cache/profile-dist)');
@@ -94,7 +102,12 @@ await build({
   publicDir: false,
   logLevel: 'warn',
   // keep function names readable in the profile
-  build: { outDir: DIST, emptyOutDir: true, minify: false, rollupOptions: { input: { engine: join(REPO, 'e2e/harness/engine.html') } } },
+  build: {
+    outDir: DIST,
+    emptyOutDir: true,
+    minify: false,
+    rollupOptions: { input: { engine: join(REPO, 'e2e/harness/engine.html') } },
+  },
 });
 const server = await startStaticServer({
   root: DIST,
@@ -102,10 +115,12 @@ const server = await startStaticServer({
   port: Number(process.env.LOCALREC_PROFILE_PORT ?? 5193),
 });
 const HARNESS = `${server.origin}/e2e/harness/engine.html`;
-const readManifest = (): ModelManifest => JSON.parse(readFileSync(join(MODEL_DIR, 'manifest.json'), 'utf8')) as ModelManifest;
+const readManifest = (): ModelManifest =>
+  JSON.parse(readFileSync(join(MODEL_DIR, 'manifest.json'), 'utf8')) as ModelManifest;
 const catalogIds = (): string[] => {
   const manifest = readManifest();
-  return Catalog.fromBytes(readFileSync(join(MODEL_DIR, manifest.files.catalog.path)), manifest.itemCount).fileData().ids;
+  return Catalog.fromBytes(readFileSync(join(MODEL_DIR, manifest.files.catalog.path)), manifest.itemCount).fileData()
+    .ids;
 };
 
 async function startupProfile(): Promise<void> {
@@ -138,7 +153,9 @@ async function startupProfile(): Promise<void> {
     await cdp.send('Profiler.start');
     const r = await visit(page, false);
     const { profile } = await cdp.send('Profiler.stop');
-    console.log(`${MODEL}, returning visitor, WASM: first recommendation ${r.first.toFixed(0)} ms after navigation (${r.source}; profiler attached)`);
+    console.log(
+      `${MODEL}, returning visitor, WASM: first recommendation ${r.first.toFixed(0)} ms after navigation (${r.source}; profiler attached)`,
+    );
     console.log(`createRecommender phases (ms): ${JSON.stringify(r.startup)}`);
     printSelf(profile, 1, 'ms, page main thread, navigation to the model session up');
   } finally {
@@ -163,7 +180,13 @@ async function callProfile(): Promise<void> {
   await onHarness(async (page, ids) => {
     await page.evaluate(
       async ({ url, ids, adapter }) => {
-        const rec = await window.lr.createRecommender({ model: url, backend: 'wasm', worker: false, dbName: 'profile', adapter });
+        const rec = await window.lr.createRecommender({
+          model: url,
+          backend: 'wasm',
+          worker: false,
+          dbName: 'profile',
+          adapter,
+        });
         await rec.erase();
         for (const id of ids) await rec.track({ type: 'view', itemId: id });
         for (let i = 0; i < 20; i++) await rec.recommend({ k: 10 }); // warm-up
@@ -187,7 +210,9 @@ async function callProfile(): Promise<void> {
       return t[Math.floor(calls / 2)]!;
     }, CALLS);
     const { profile } = await cdp.send('Profiler.stop');
-    console.log(`${MODEL}, history ${HISTORY}, adapter ${ADAPTER ? 'on' : 'off'}, in-page WASM: recommend() p50 ${p50.toFixed(2)} ms (profiler attached), ${CALLS} calls`);
+    console.log(
+      `${MODEL}, history ${HISTORY}, adapter ${ADAPTER ? 'on' : 'off'}, in-page WASM: recommend() p50 ${p50.toFixed(2)} ms (profiler attached), ${CALLS} calls`,
+    );
     printSelf(profile, CALLS, 'ms per call');
   });
 }
@@ -200,7 +225,10 @@ async function workerVsPage(): Promise<void> {
     const res = await page.evaluate(
       async ({ url, ids, seq, calls }) => {
         const recs = [];
-        for (const [worker, dbName] of [[true, 'wvp-worker'], [false, 'wvp-page']] as const) {
+        for (const [worker, dbName] of [
+          [true, 'wvp-worker'],
+          [false, 'wvp-page'],
+        ] as const) {
           const rec = await window.lr.createRecommender({ model: url, backend: 'wasm', worker, dbName });
           await rec.erase();
           for (const id of ids) await rec.track({ type: 'view', itemId: id });
@@ -227,10 +255,14 @@ async function workerVsPage(): Promise<void> {
     );
     console.log(`${MODEL}, history ${HISTORY}, WASM, ${CALLS} calls each, in turn (p50, ms):`);
     console.log(`  Chromium: recommend() with the Worker ${res[0]!.toFixed(2)}, without ${res[1]!.toFixed(2)}`);
-    console.log(`  Chromium: the engine's raw run through the Worker ${res[2]!.toFixed(2)}, on the page's thread ${res[3]!.toFixed(2)}`);
+    console.log(
+      `  Chromium: the engine's raw run through the Worker ${res[2]!.toFixed(2)}, on the page's thread ${res[3]!.toFixed(2)}`,
+    );
   });
   const [web, native] = await rawRunsInNode();
-  console.log(`  Node: the same raw run on onnxruntime-web's WASM ${web.toFixed(3)}, on onnxruntime-node ${native.toFixed(3)} (ratio ${(web / native).toFixed(2)})`);
+  console.log(
+    `  Node: the same raw run on onnxruntime-web's WASM ${web.toFixed(3)}, on onnxruntime-node ${native.toFixed(3)} (ratio ${(web / native).toFixed(2)})`,
+  );
 }
 
 /** The engine's raw run (as `debugHooks(rec).rankHistories`) in Node on onnxruntime-web's WASM and on onnxruntime-node, in turn: the p50s. */
@@ -238,8 +270,16 @@ async function rawRunsInNode(): Promise<[number, number]> {
   const manifest = readManifest();
   const modelPath = join(MODEL_DIR, manifest.files.model.path);
   const itemsBytes = new Uint8Array(readFileSync(join(MODEL_DIR, manifest.itemTable.file)));
-  const engines = [new OrtEngine(ortWeb as unknown as typeof OrtCommon, 'web'), new OrtEngine(ortNode as unknown as typeof OrtCommon, 'node')];
-  await engines[0]!.init({ manifest, model: new Uint8Array(readFileSync(modelPath)), items: itemsBytes, backend: 'wasm' });
+  const engines = [
+    new OrtEngine(ortWeb as unknown as typeof OrtCommon, 'web'),
+    new OrtEngine(ortNode as unknown as typeof OrtCommon, 'node'),
+  ];
+  await engines[0]!.init({
+    manifest,
+    model: new Uint8Array(readFileSync(modelPath)),
+    items: itemsBytes,
+    backend: 'wasm',
+  });
   await engines[1]!.init({ manifest, modelPath, backend: 'auto', threads: 1 });
   const table = manifest.outputs.scores ? null : ItemTable.fromBytes(itemsBytes, manifest.itemTable);
   const n = manifest.itemCount + 1;

@@ -297,7 +297,9 @@ function moviePage(id: string): HTMLElement[] {
           'data-value': n,
           onclick: () => {
             void rec.track({ type: 'rate', itemId: id, value: n });
-            stars.querySelectorAll('.star').forEach((s, i) => s.classList.toggle('on', i < n));
+            stars.querySelectorAll('.star').forEach((s, i) => {
+              s.classList.toggle('on', i < n);
+            });
           },
         },
         '★',

@@ -52,4 +52,6 @@ const sw = template
 if (sw === template) throw new Error('postbuild: demo/sw.js placeholders not found');
 writeFileSync(join(dist, 'sw.js'), sw);
 const mb = (list: string[]) => (list.reduce((s, p) => s + statSync(join(dist, p)).size, 0) / 1e6).toFixed(1);
-console.log(`postbuild: dist/sw.js (version ${version}; store ${pages.store.urls.length} files ${mb([...store, ...model])} MB, embed ${pages.embed.urls.length} files ${mb([...embed, ...model])} MB), dist/embed.html`);
+console.log(
+  `postbuild: dist/sw.js (version ${version}; store ${pages.store.urls.length} files ${mb([...store, ...model])} MB, embed ${pages.embed.urls.length} files ${mb([...embed, ...model])} MB), dist/embed.html`,
+);

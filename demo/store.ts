@@ -16,7 +16,10 @@ export function buildCatalog(items: CatalogItem[]): Catalog {
   for (const it of items) for (const g of it.genres) if (g && g !== 'unknown') counts.set(g, (counts.get(g) ?? 0) + 1);
   const genres = [...counts.entries()].map(([name, count]) => ({ name, count })).sort((a, b) => b.count - a.count);
   const norm = (s: string) => s.normalize('NFKD').replace(/\p{M}/gu, '').toLowerCase();
-  const split = (s: string) => norm(s).split(/[^\p{L}\p{N}]+/u).filter(Boolean);
+  const split = (s: string) =>
+    norm(s)
+      .split(/[^\p{L}\p{N}]+/u)
+      .filter(Boolean);
   const keys = new Map(items.map((it) => [it.id, { words: split(it.title), shown: norm(displayTitle(it.title)) }]));
   return {
     items,
@@ -58,7 +61,7 @@ export class Cart {
       const raw = JSON.parse(localStorage.getItem(CART_KEY) ?? '[]') as unknown;
       if (Array.isArray(raw)) ids = raw.filter((x): x is string => typeof x === 'string');
     } catch {
-      /* empty cart */
+      // an unreadable or corrupt stored cart (storage blocked, edited by hand) starts empty
     }
     this.#ids = ids;
   }
@@ -86,7 +89,7 @@ export class Cart {
     try {
       localStorage.setItem(CART_KEY, JSON.stringify(ids));
     } catch {
-      /* private mode: keep in memory */
+      // storage refuses the write (private mode, full): the cart lives on in memory for this page
     }
     for (const l of this.#listeners) l();
   }

@@ -46,7 +46,9 @@ self.addEventListener('fetch', (event) => {
   const url = new URL(req.url);
   if (url.origin !== self.location.origin) return;
   if (req.mode === 'navigate') {
-    event.respondWith(fetch(req).catch(async () => (await cached(url.pathname)) || (await cached(files.shell)) || Response.error()));
+    event.respondWith(
+      fetch(req).catch(async () => (await cached(url.pathname)) || (await cached(files.shell)) || Response.error()),
+    );
     return;
   }
   event.respondWith(cached(url.pathname).then((hit) => hit || fetch(req)));

@@ -22,7 +22,7 @@ export function scalingSvg(points: ScalingPoint[], caption: string): string {
   const top = 50;
   const lefts = [60, 60 + panelW + 80];
   const xs = points.map((p) => p.items);
-  const decade = (v: number, up: boolean) => Math.pow(10, up ? Math.ceil(Math.log10(v)) : Math.floor(Math.log10(v)));
+  const decade = (v: number, up: boolean) => 10 ** (up ? Math.ceil(Math.log10(v)) : Math.floor(Math.log10(v)));
   const xMin = decade(Math.min(...xs, 1000), false);
   const xMax = decade(Math.max(...xs, 1_000_000), true);
   const out: string[] = [
@@ -31,30 +31,50 @@ export function scalingSvg(points: ScalingPoint[], caption: string): string {
     `<text x="${W / 2}" y="20" text-anchor="middle" font-size="13">${esc(caption)}</text>`,
   ];
   const panels: { title: string; get: (p: ScalingPoint) => number; unit: string; fmt: (v: number) => string }[] = [
-    { title: 'recommend() p50, WASM, history 50 (ms)', get: (p) => p.p50, unit: 'ms', fmt: (v) => (v >= 1 ? String(+v.toPrecision(2)) : v.toPrecision(1)) },
-    { title: 'download size, all model files (MiB)', get: (p) => p.bytes / (1 << 20), unit: 'MiB', fmt: (v) => (v >= 1 ? String(+v.toPrecision(2)) : v.toPrecision(1)) },
+    {
+      title: 'recommend() p50, WASM, history 50 (ms)',
+      get: (p) => p.p50,
+      unit: 'ms',
+      fmt: (v) => (v >= 1 ? String(+v.toPrecision(2)) : v.toPrecision(1)),
+    },
+    {
+      title: 'download size, all model files (MiB)',
+      get: (p) => p.bytes / (1 << 20),
+      unit: 'MiB',
+      fmt: (v) => (v >= 1 ? String(+v.toPrecision(2)) : v.toPrecision(1)),
+    },
   ];
   panels.forEach((panel, i) => {
     const left = lefts[i]!;
     const ys = points.map(panel.get).filter((v) => Number.isFinite(v) && v > 0);
     const yMin = decade(Math.min(...ys, 0.1), false);
     const yMax = decade(Math.max(...ys, 1) * 1.01, true);
-    const X = (v: number) => left + ((Math.log10(v) - Math.log10(xMin)) / (Math.log10(xMax) - Math.log10(xMin))) * panelW;
-    const Y = (v: number) => top + panelH - ((Math.log10(v) - Math.log10(yMin)) / (Math.log10(yMax) - Math.log10(yMin))) * panelH;
+    const X = (v: number) =>
+      left + ((Math.log10(v) - Math.log10(xMin)) / (Math.log10(xMax) - Math.log10(xMin))) * panelW;
+    const Y = (v: number) =>
+      top + panelH - ((Math.log10(v) - Math.log10(yMin)) / (Math.log10(yMax) - Math.log10(yMin))) * panelH;
     out.push(`<text x="${left + panelW / 2}" y="${top - 10}" text-anchor="middle">${esc(panel.title)}</text>`);
     out.push(`<rect x="${left}" y="${top}" width="${panelW}" height="${panelH}" fill="none" stroke="#888"/>`);
     for (let v = xMin; v <= xMax * 1.001; v *= 10) {
       out.push(`<line x1="${X(v)}" y1="${top}" x2="${X(v)}" y2="${top + panelH}" stroke="#eee"/>`);
-      out.push(`<text x="${X(v)}" y="${top + panelH + 14}" text-anchor="middle">${v >= 1e6 ? `${v / 1e6}M` : v >= 1e3 ? `${v / 1e3}k` : v}</text>`);
+      out.push(
+        `<text x="${X(v)}" y="${top + panelH + 14}" text-anchor="middle">${v >= 1e6 ? `${v / 1e6}M` : v >= 1e3 ? `${v / 1e3}k` : v}</text>`,
+      );
     }
     for (let v = yMin; v <= yMax * 1.001; v *= 10) {
       out.push(`<line x1="${left}" y1="${Y(v)}" x2="${left + panelW}" y2="${Y(v)}" stroke="#eee"/>`);
       out.push(`<text x="${left - 4}" y="${Y(v) + 4}" text-anchor="end">${panel.fmt(v)}</text>`);
     }
-    out.push(`<text x="${left + panelW / 2}" y="${top + panelH + 30}" text-anchor="middle">catalogue size (items, log scale)</text>`);
-    const pts = points.filter((p) => Number.isFinite(panel.get(p)) && panel.get(p) > 0).sort((a, b) => a.items - b.items);
+    out.push(
+      `<text x="${left + panelW / 2}" y="${top + panelH + 30}" text-anchor="middle">catalogue size (items, log scale)</text>`,
+    );
+    const pts = points
+      .filter((p) => Number.isFinite(panel.get(p)) && panel.get(p) > 0)
+      .sort((a, b) => a.items - b.items);
     if (pts.length > 1) {
-      out.push(`<polyline fill="none" stroke="#36c" stroke-width="1.5" points="${pts.map((p) => `${X(p.items).toFixed(1)},${Y(panel.get(p)).toFixed(1)}`).join(' ')}"/>`);
+      out.push(
+        `<polyline fill="none" stroke="#36c" stroke-width="1.5" points="${pts.map((p) => `${X(p.items).toFixed(1)},${Y(panel.get(p)).toFixed(1)}`).join(' ')}"/>`,
+      );
     }
     // labels above their points, pushed up while they would overlap an earlier label
     const placed: { x0: number; x1: number; y: number }[] = [];
@@ -70,5 +90,5 @@ export function scalingSvg(points: ScalingPoint[], caption: string): string {
     }
   });
   out.push('</svg>');
-  return out.join('\n') + '\n';
+  return `${out.join('\n')}\n`;
 }

@@ -45,7 +45,12 @@ export interface StaticServer {
   sent(): number;
 }
 
-export function startStaticServer(opts: { root: string; mounts: Record<string, string>; port: number; host?: string }): Promise<StaticServer> {
+export function startStaticServer(opts: {
+  root: string;
+  mounts: Record<string, string>;
+  port: number;
+  host?: string;
+}): Promise<StaticServer> {
   const cache = new Map<string, Entry>();
   let sent = 0;
   const read = (file: string): Entry => {
@@ -67,7 +72,8 @@ export function startStaticServer(opts: { root: string; mounts: Record<string, s
     if (mount) {
       base = opts.mounts[mount]!;
       rel = urlPath.slice(mount.length - 1);
-    } else if (urlPath.startsWith('/assets/')) cacheControl = 'public, max-age=31536000, immutable'; // content-hashed names
+    } else if (urlPath.startsWith('/assets/'))
+      cacheControl = 'public, max-age=31536000, immutable'; // content-hashed names
     else if (urlPath.startsWith('/ort/')) cacheControl = 'public, max-age=86400';
     if (rel.endsWith('/')) rel += 'index.html';
     const file = normalize(join(base, decodeURIComponent(rel)));

@@ -5,7 +5,7 @@
  * retention with the browser's clock moved forward.
  */
 import { expect, type Page, test } from '@playwright/test';
-import { primaryModel } from './models';
+import { primaryModel } from '../../tests/support/models';
 
 const model = primaryModel();
 

@@ -4,7 +4,7 @@
  * and still answers the same.
  */
 import { expect, test } from '@playwright/test';
-import { agreement, histories, nodeTopK, shippedModels, tinyModel } from './models';
+import { agreement, histories, nodeTopK, shippedModels, tinyModel } from '../../tests/support/models';
 
 const K = 10;
 const N = 100;
@@ -42,12 +42,10 @@ for (const model of [tinyModel(), ...shippedModels()]) {
     const ag = agreement(gpu.top, reference);
     expect(ag.top1, 'webgpu top-1 agreement').toBe(1);
     expect(ag.overlap, 'webgpu top-10 overlap').toBeGreaterThanOrEqual(0.95);
-    test
-      .info()
-      .annotations.push({
-        type: 'parity',
-        description: `${model.name}: wasm ${JSON.stringify(aw)}, webgpu ${JSON.stringify(ag)}`,
-      });
+    test.info().annotations.push({
+      type: 'parity',
+      description: `${model.name}: wasm ${JSON.stringify(aw)}, webgpu ${JSON.stringify(ag)}`,
+    });
 
     // recommend() on both backends: runs without the graph's catalogue scores where the model can
     // skip them (with_scores false; the Worker scores the int8 table from `user`), with the

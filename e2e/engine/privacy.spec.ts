@@ -5,11 +5,15 @@
  * uses sendBeacon, WebSocket, EventSource, WebRTC or a third-party origin.
  */
 import { expect, test } from '@playwright/test';
-import { primaryModel, rng } from './models';
+import { primaryModel, rng } from '../../tests/support/models';
 
 const model = primaryModel();
 
-test('200 interactions: only same-origin GETs (and HEADs) of static files, none carrying ids or history', async ({ page, context, baseURL }) => {
+test('200 interactions: only same-origin GETs (and HEADs) of static files, none carrying ids or history', async ({
+  page,
+  context,
+  baseURL,
+}) => {
   test.setTimeout(300_000);
   await context.addInitScript(() => {
     const calls: string[] = [];
@@ -97,7 +101,10 @@ test('200 interactions: only same-origin GETs (and HEADs) of static files, none 
   for (const q of requests) {
     const u = new URL(q.url);
     const parts = [...u.pathname.split('/'), ...[...u.searchParams.values()]];
-    expect(parts.filter((p) => idSet.has(p)), q.url).toEqual([]);
+    expect(
+      parts.filter((p) => idSet.has(p)),
+      q.url,
+    ).toEqual([]);
   }
   expect(await page.evaluate(() => (window as unknown as { __calls: string[] }).__calls)).toEqual([]);
   expect(sockets.filter((s) => !s.startsWith(origin.replace('http', 'ws')))).toEqual([]);

@@ -4,7 +4,7 @@
  * recommendations (categories and items) — with export, erase, pause and the consent state.
  * Any shop can drop it into its privacy or account page; it talks to the page's recommender only.
  */
-import type { Recommender, VisitorSummary } from '../index';
+import type { Recommender } from '../index';
 import { getRecommender } from './api';
 
 interface PanelStrings {

@@ -490,7 +490,9 @@ class LoopbackWorker {
       this.onmessage?.({ data: structuredClone(res) } as MessageEvent),
     );
   }
-  terminate(): void {}
+  terminate(): void {
+    // the loopback runs in this thread: nothing to stop
+  }
 }
 
 describe('worker protocol: adapter messages', () => {
@@ -515,7 +517,9 @@ describe('worker protocol: adapter messages', () => {
     // shipped u (the same dot products as the graph's, up to float rounding)
     expect(Array.from(fresh.scores)).toEqual(Array.from(table.scoreAll(raw.user)).map((x, j) => (j === 0 ? 0 : x)));
     expect(raw.scores.length).toBe(manifest.itemCount + 1);
-    fresh.scores.forEach((x, j) => expect(x).toBeCloseTo(raw.scores[j]!, 6));
+    fresh.scores.forEach((x, j) => {
+      expect(x).toBeCloseTo(raw.scores[j]!, 6);
+    });
     const bare = await engine.run(hist, 1, 10, false);
     expect(bare.scores.length).toBe(0);
     expect(Array.from(bare.user)).toEqual(Array.from(raw.user));

@@ -137,7 +137,7 @@ function fakeOrt(log: string[][], failGpu: { on: boolean; create?: boolean }): t
               gate: new Tensor('float32', new Float32Array(batch * 2).fill(0.5), [batch, 2]),
             };
           },
-          release: async () => {},
+          release: async () => undefined,
         };
       },
     },

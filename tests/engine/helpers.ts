@@ -7,7 +7,7 @@ import { OrtEngine } from '../../src/engine/inference';
 import type { FetchFn } from '../../src/engine/loader';
 import { createWith, type RecommenderDeps } from '../../src/engine/create';
 import type { Recommender } from '../../src/engine/recommender';
-import { MemoryStore, type HistoryStore } from '../../src/engine/store';
+import { MemoryStore } from '../../src/engine/store';
 import type { CreateOptions } from '../../src/types';
 
 export const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '../..');

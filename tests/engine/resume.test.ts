@@ -81,7 +81,9 @@ describe('resume: the stored model output answers while the session starts', () 
     expect(r.source).toBe('stored');
     expect(engine.runs).toBe(0);
     expect(r.items.map((x) => x.id)).toEqual(before.items.map((x) => x.id));
-    r.items.forEach((x, i) => expect(x.score).toBeCloseTo(before.items[i]!.score, 5));
+    r.items.forEach((x, i) => {
+      expect(x.score).toBeCloseTo(before.items[i]!.score, 5);
+    });
     expect(r.gate).toEqual(before.gate);
     expect(r.historyLength).toBe(3);
     expect(r.items.every((x) => x.reason?.kind === 'history')).toBe(true);
@@ -109,7 +111,7 @@ describe('resume: the stored model output answers while the session starts', () 
 
   it('waits for the session when nothing matches: a fresh visitor, another history, another model version, a corrupt record', async () => {
     const cases: [string, (s: MemoryStore) => Promise<void>][] = [
-      ['fresh', async () => {}],
+      ['fresh', async () => undefined],
       [
         'history changed',
         async (s) => {
@@ -204,8 +206,12 @@ describe('resume: the stored model output answers while the session starts', () 
     expect(r.source).toBe('stored');
     expect(r.adapterApplied).toBe(true);
     expect(r.items.map((x) => x.id)).toEqual(before.items.map((x) => x.id));
-    r.items.forEach((x, i) => expect(x.score).toBeCloseTo(before.items[i]!.score, 5));
-    r.personalGate.forEach((g, i) => expect(g).toBeCloseTo(before.personalGate[i]!, 6));
+    r.items.forEach((x, i) => {
+      expect(x.score).toBeCloseTo(before.items[i]!.score, 5);
+    });
+    r.personalGate.forEach((g, i) => {
+      expect(g).toBeCloseTo(before.personalGate[i]!, 6);
+    });
     engine.open();
     await rec.ready();
     const model = await rec.recommend({ k: 5 });

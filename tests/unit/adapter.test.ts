@@ -17,11 +17,15 @@ import {
 import { InvalidArgumentError, ModelFormatError } from '../../src/core/errors';
 import { ItemTable } from '../../src/core/item-table';
 import type { ModelManifest } from '../../src/core/manifest-types';
-import { REPO, rng } from './helpers';
+import { REPO, rng } from '../support/helpers';
 
 /** A float64 token table (exact), for gradient checks. */
 class FloatTable implements TokenSource {
-  constructor(readonly rows: number, readonly dim: number, readonly data: Float64Array) {}
+  constructor(
+    readonly rows: number,
+    readonly dim: number,
+    readonly data: Float64Array,
+  ) {}
   static random(rows: number, dim: number, seed: number): FloatTable {
     const r = rng(seed);
     const data = new Float64Array(rows * dim);
@@ -51,14 +55,18 @@ function randomVec(n: number, r: () => number, scale = 1): Float32Array {
 function randomGate(K: number, r: () => number): Float32Array {
   const g = new Float32Array(K);
   let s = 0;
-  for (let k = 0; k < K; k++) s += (g[k] = 0.1 + r());
+  for (let k = 0; k < K; k++) s += g[k] = 0.1 + r();
   for (let k = 0; k < K; k++) g[k] = g[k]! / s;
   return g;
 }
 
 function examples(n: number, dim: number, K: number, rows: number, seed: number): AdapterExample[] {
   const r = rng(seed);
-  return Array.from({ length: n }, () => ({ user: randomVec(dim, r), gate: randomGate(K, r), target: 1 + Math.floor(r() * (rows - 1)) }));
+  return Array.from({ length: n }, () => ({
+    user: randomVec(dim, r),
+    gate: randomGate(K, r),
+    target: 1 + Math.floor(r() * (rows - 1)),
+  }));
 }
 
 /** A state whose every parameter is non-zero, so that every gradient path is exercised. */
@@ -70,7 +78,13 @@ function perturbed(dim: number, K: number, seed: number, rank = 2): AdapterState
   return s;
 }
 
-function finiteDifferences(s: AdapterState, table: TokenSource, ex: AdapterExample[], opts: object, h: number): { analytic: Float64Array; numeric: Float64Array } {
+function finiteDifferences(
+  s: AdapterState,
+  table: TokenSource,
+  ex: AdapterExample[],
+  opts: object,
+  h: number,
+): { analytic: Float64Array; numeric: Float64Array } {
   const params = Float64Array.from(s.params);
   const analytic = new Float64Array(params.length);
   lossAndGrad(s, params, table, ex, analytic, opts, 7);
@@ -88,7 +102,9 @@ function finiteDifferences(s: AdapterState, table: TokenSource, ex: AdapterExamp
 
 describe('adapter gradient', () => {
   it('matches central finite differences with sampled softmax (float64 throughout)', () => {
-    const dim = 6, K = 3, rows = 40;
+    const dim = 6,
+      K = 3,
+      rows = 40;
     const table = FloatTable.random(rows, dim, 1);
     const s = perturbed(dim, K, 2);
     const ex = examples(4, dim, K, rows, 3);
@@ -104,7 +120,9 @@ describe('adapter gradient', () => {
   });
 
   it('matches central finite differences with full softmax (float32 scores)', () => {
-    const dim = 5, K = 4, rows = 30;
+    const dim = 5,
+      K = 4,
+      rows = 30;
     const table = FloatTable.random(rows, dim, 11);
     const s = perturbed(dim, K, 12, 3);
     const ex = examples(3, dim, K, rows, 13);
@@ -128,7 +146,9 @@ describe('adapter gradient', () => {
   });
 
   it('the sampled loss approximates the full loss when every class is sampled many times', () => {
-    const dim = 4, K = 2, rows = 12;
+    const dim = 4,
+      K = 2,
+      rows = 12;
     const table = FloatTable.random(rows, dim, 21);
     const s = perturbed(dim, K, 22);
     const ex = examples(5, dim, K, rows, 23);
@@ -154,7 +174,9 @@ describe('adapter behaviour', () => {
   });
 
   it('learning lowers the loss on the window, moves the gate, and is deterministic', () => {
-    const dim = 8, K = 4, rows = 50;
+    const dim = 8,
+      K = 4,
+      rows = 50;
     const table = FloatTable.random(rows, dim, 31);
     const ex = examples(12, dim, K, rows, 32);
     const run = (): AdapterState => {
@@ -170,14 +192,18 @@ describe('adapter behaviour', () => {
     expect(a.examples.count).toBe(ADAPTER_DEFAULTS.window);
     const fresh = createAdapter('v1', dim, K);
     const window = ex.slice(-ADAPTER_DEFAULTS.window);
-    expect(lossAndGrad(a, a.params, table, window, null)).toBeLessThan(lossAndGrad(fresh, fresh.params, table, window, null));
+    expect(lossAndGrad(a, a.params, table, window, null)).toBeLessThan(
+      lossAndGrad(fresh, fresh.params, table, window, null),
+    );
     expect(gateShift(a, ex[0]!.gate)).toBeGreaterThan(0);
     const changed = applyAdapter(a, ex[0]!.user, ex[0]!.gate);
     expect(Array.from(changed.user)).not.toEqual(Array.from(ex[0]!.user));
   });
 
   it('repeated learning on one item raises its score', () => {
-    const dim = 8, K = 4, rows = 60;
+    const dim = 8,
+      K = 4,
+      rows = 60;
     const table = FloatTable.random(rows, dim, 41);
     const r = rng(42);
     const u = randomVec(dim, r);
@@ -186,17 +212,23 @@ describe('adapter behaviour', () => {
     const before = table.scoreAll(applyAdapter(s, u, g).user);
     for (let i = 0; i < 10; i++) learn(s, table, { user: u, gate: g, target: 17 }, { lr: 0.1 });
     const after = table.scoreAll(applyAdapter(s, u, g).user);
-    const rank = (sc: Float32Array): number => Array.from(sc).slice(1).filter((v) => v > sc[17]!).length;
+    const rank = (sc: Float32Array): number =>
+      Array.from(sc)
+        .slice(1)
+        .filter((v) => v > sc[17]!).length;
     expect(rank(after)).toBeLessThan(rank(before));
     expect(rank(after)).toBe(0);
   });
 
   it('respects the norm limits and the gate-bias limit', () => {
-    const dim = 6, K = 3, rows = 20;
+    const dim = 6,
+      K = 3,
+      rows = 20;
     const table = FloatTable.random(rows, dim, 51);
     const ex = examples(30, dim, K, rows, 52);
     const s = createAdapter('v1', dim, K);
-    const maxNorm = 0.5, maxBias = 0.2;
+    const maxNorm = 0.5,
+      maxBias = 0.2;
     for (const e of ex) learn(s, table, e, { lr: 5, clip: 100, maxNorm, maxBias });
     const p = s.params;
     for (let k = 0; k < K; k++) expect(Math.abs(p[k]!)).toBeLessThanOrEqual(maxBias + 1e-6);
@@ -206,7 +238,9 @@ describe('adapter behaviour', () => {
   });
 
   it('refuses an update that would store a non-finite value, and keeps the adapter', () => {
-    const dim = 4, K = 2, rows = 10;
+    const dim = 4,
+      K = 2,
+      rows = 10;
     const good = FloatTable.random(rows, dim, 61);
     const s = createAdapter('v1', dim, K);
     learn(s, good, examples(1, dim, K, rows, 62)[0]!);
@@ -228,7 +262,9 @@ describe('adapter behaviour', () => {
     expect(() => learn(s, t, { user: [1, 2, 3, NaN], gate: [0.5, 0.5], target: 1 })).toThrow(InvalidArgumentError);
     expect(() => learn(s, t, { user: [1, 2, 3, 4], gate: [0.5, 0.5], target: 10 })).toThrow(InvalidArgumentError);
     expect(() => learn(s, t, { user: [1, 2, 3, 4], gate: [0.5, 0.5], target: 0 })).toThrow(InvalidArgumentError);
-    expect(() => learn(s, FloatTable.random(10, 5, 1), { user: [1, 2, 3, 4], gate: [0.5, 0.5], target: 1 })).toThrow(InvalidArgumentError);
+    expect(() => learn(s, FloatTable.random(10, 5, 1), { user: [1, 2, 3, 4], gate: [0.5, 0.5], target: 1 })).toThrow(
+      InvalidArgumentError,
+    );
     expect(() => createAdapter('v1', 4, 2, { lr: -1 })).toThrow(InvalidArgumentError);
     expect(() => createAdapter('', 4, 2)).toThrow(InvalidArgumentError);
   });
@@ -250,7 +286,10 @@ describe('adapter on the shipped MovieLens table', () => {
   it('learns on the real int8 item table and stays within a few KB', () => {
     const dir = join(REPO, 'public/models/movielens');
     const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as ModelManifest;
-    const table = ItemTable.fromBytes(new Uint8Array(readFileSync(join(dir, manifest.itemTable.file))), manifest.itemTable);
+    const table = ItemTable.fromBytes(
+      new Uint8Array(readFileSync(join(dir, manifest.itemTable.file))),
+      manifest.itemTable,
+    );
     const r = rng(81);
     const s = createAdapter(manifest.modelVersion, manifest.dim, manifest.experts);
     const u = randomVec(manifest.dim, r, 0.5);

@@ -1,5 +1,5 @@
 /**
- * End to end: bench/compress_model.py converts a model to an int4 (pq-form) item table; the
+ * End to end: training/compress.py converts a model to an int4 (pq-form) item table; the
  * rewritten graph (no scores output, tokens gathered from the codes) and the TypeScript scoring
  * (ItemTable ADC) must compute exactly what the ORIGINAL graph computes when its int8 table holds
  * the same tokens (int4 values fit in int8 with the same row scales).
@@ -14,20 +14,27 @@ import { historyTensorData } from '../../src/core/history';
 import { ItemTable } from '../../src/core/item-table';
 import { parseManifest, verifyFile } from '../../src/core/manifest';
 import { topK } from '../../src/core/rank';
-import { modelFeeds } from '../../bench/lib/feeds';
-import { REPO, rng } from './helpers';
+import { modelFeeds } from '../../eval/lib/feeds';
+import { REPO, rng } from '../support/helpers';
 
 const PY = join(REPO, 'training/.venv/bin/python');
 // a shipped model: the graph the converter rewrites is the one training/export.py writes
 const SRC = join(REPO, 'public/models/movielens');
 const dirs: string[] = [];
-afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+afterAll(() =>
+  dirs.forEach((d) => {
+    rmSync(d, { recursive: true, force: true });
+  }),
+);
 
 describe.skipIf(!existsSync(PY) || !existsSync(join(SRC, 'manifest.json')))('compressed (int4 as pq) model', () => {
   it('graph and TS scoring equal the original graph on the same tokens', async () => {
     const out = mkdtempSync(join(tmpdir(), 'lr-int4-'));
     dirs.push(out);
-    execFileSync(PY, ['-m', 'bench.compress_model', 'convert', '--model', SRC, '--out', out, '--scheme', 'int4'], { cwd: REPO, stdio: 'pipe' });
+    execFileSync(PY, ['-m', 'training.compress', 'convert', '--model', SRC, '--out', out, '--scheme', 'int4'], {
+      cwd: REPO,
+      stdio: 'pipe',
+    });
     const m = parseManifest(JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8')));
     expect(m.outputs.scores).toBeUndefined();
     expect(m.itemTable).toMatchObject({ dtype: 'pq', subspaces: m.dim / 2 });
@@ -37,7 +44,8 @@ describe.skipIf(!existsSync(PY) || !existsSync(join(SRC, 'manifest.json')))('com
 
     // the same tokens as an int8 table in the original layout: q = the int4 values, same scales
     const orig = parseManifest(JSON.parse(readFileSync(join(SRC, 'manifest.json'), 'utf8')));
-    const rows = orig.itemTable.rows, d = orig.dim;
+    const rows = orig.itemTable.rows,
+      d = orig.dim;
     const int8 = new Uint8Array(orig.files.items.bytes);
     const dv = new DataView(int8.buffer);
     const sdv = new DataView(items.buffer, items.byteOffset + m.itemTable.scaleOffset!, rows * 4);
@@ -55,18 +63,25 @@ describe.skipIf(!existsSync(PY) || !existsSync(join(SRC, 'manifest.json')))('com
     copyFileSync(join(SRC, orig.files.model.path), join(ref, 'model.onnx'));
     writeFileSync(join(ref, orig.itemTable.file), int8);
 
-    const opts: ort.InferenceSession.SessionOptions = { executionProviders: ['cpu'], extra: { session: { qdq_matmulnbits_accuracy_level: '0' } } };
+    const opts: ort.InferenceSession.SessionOptions = {
+      executionProviders: ['cpu'],
+      extra: { session: { qdq_matmulnbits_accuracy_level: '0' } },
+    };
     const sRef = await ort.InferenceSession.create(join(ref, 'model.onnx'), opts);
     const sNew = await ort.InferenceSession.create(join(out, 'model.onnx'), opts);
     expect(sNew.outputNames).not.toContain('scores');
     const r = rng(17);
-    const hs = Array.from({ length: 16 }, () => Array.from({ length: 1 + Math.floor(r() * m.maxHistory) }, () => 1 + Math.floor(r() * m.itemCount)));
+    const hs = Array.from({ length: 16 }, () =>
+      Array.from({ length: 1 + Math.floor(r() * m.maxHistory) }, () => 1 + Math.floor(r() * m.itemCount)),
+    );
     const { data, dims } = historyTensorData(hs, m.maxHistory);
     const a = await sRef.run(modelFeeds(orig, data, dims, true));
     const b = await sNew.run(modelFeeds(m, data, dims, false));
-    const ua = a.user!.data as Float32Array, ub = b.user!.data as Float32Array;
+    const ua = a.user!.data as Float32Array,
+      ub = b.user!.data as Float32Array;
     for (let i = 0; i < ua.length; i++) expect(ub[i]).toBeCloseTo(ua[i]!, 4);
-    const ga = a.gate!.data as Float32Array, gb = b.gate!.data as Float32Array;
+    const ga = a.gate!.data as Float32Array,
+      gb = b.gate!.data as Float32Array;
     for (let i = 0; i < ga.length; i++) expect(gb[i]).toBeCloseTo(ga[i]!, 5);
     const scoresRef = a.scores!.data as Float32Array;
     const buf = new Float32Array(rows);
@@ -75,16 +90,36 @@ describe.skipIf(!existsSync(PY) || !existsSync(join(SRC, 'manifest.json')))('com
       for (let j = 1; j < rows; j++) expect(buf[j]).toBeCloseTo(scoresRef[k * rows + j]!, 3);
       const want = topK(scoresRef.subarray(k * rows, (k + 1) * rows), 5, { from: 1 }).map((x) => x.score);
       const got = topK(buf, 5, { from: 1 }).map((x) => x.score);
-      got.forEach((s, i) => expect(s).toBeCloseTo(want[i]!, 3));
+      got.forEach((s, i) => {
+        expect(s).toBeCloseTo(want[i]!, 3);
+      });
     });
   }, 60_000);
 
   it('mixed precision (--exact-frac): the most popular rows keep their int8 token in the graph and in TS scoring', async () => {
     const convert = (out: string, extra: string[]) =>
-      execFileSync(PY, ['-m', 'bench.compress_model', 'convert', '--model', SRC, '--out', out, '--scheme', 'pq', '--subspaces', '16', '--norm', ...extra], {
-        cwd: REPO,
-        stdio: 'pipe',
-      });
+      execFileSync(
+        PY,
+        [
+          '-m',
+          'training.compress',
+          'convert',
+          '--model',
+          SRC,
+          '--out',
+          out,
+          '--scheme',
+          'pq',
+          '--subspaces',
+          '16',
+          '--norm',
+          ...extra,
+        ],
+        {
+          cwd: REPO,
+          stdio: 'pipe',
+        },
+      );
     const withExact = mkdtempSync(join(tmpdir(), 'lr-pqx-'));
     const plain = mkdtempSync(join(tmpdir(), 'lr-pq-'));
     dirs.push(withExact, plain);
@@ -96,10 +131,14 @@ describe.skipIf(!existsSync(PY) || !existsSync(join(SRC, 'manifest.json')))('com
     expect(m.itemTable.exactRows).toBe(E);
     const table = ItemTable.fromBytes(new Uint8Array(readFileSync(join(withExact, m.itemTable.file))), m.itemTable);
     const plainM = parseManifest(JSON.parse(readFileSync(join(plain, 'manifest.json'), 'utf8')));
-    const plainTable = ItemTable.fromBytes(new Uint8Array(readFileSync(join(plain, plainM.itemTable.file))), plainM.itemTable);
+    const plainTable = ItemTable.fromBytes(
+      new Uint8Array(readFileSync(join(plain, plainM.itemTable.file))),
+      plainM.itemTable,
+    );
     const origTable = ItemTable.fromBytes(new Uint8Array(readFileSync(join(SRC, orig.itemTable.file))), orig.itemTable);
     // which rows are exact: the E most popular catalogue items (ties by lower index)
-    const pop = (JSON.parse(readFileSync(join(SRC, orig.files.catalog.path), 'utf8')) as { popularity: number[] }).popularity;
+    const pop = (JSON.parse(readFileSync(join(SRC, orig.files.catalog.path), 'utf8')) as { popularity: number[] })
+      .popularity;
     const order = pop.map((p, i) => [p, i + 1] as const).sort((a, b) => b[0] - a[0] || a[1] - b[1]);
     const exact = new Set(order.slice(0, E).map((x) => x[1]));
     const d = m.dim;
@@ -114,7 +153,8 @@ describe.skipIf(!existsSync(PY) || !existsSync(join(SRC, 'manifest.json')))('com
     const r = rng(23);
     const exactIds = [...exact];
     const others = Array.from({ length: orig.itemCount }, (_, i) => i + 1).filter((j) => !exact.has(j));
-    const pick = (pool: number[]) => Array.from({ length: 1 + Math.floor(r() * 20) }, () => pool[Math.floor(r() * pool.length)]!);
+    const pick = (pool: number[]) =>
+      Array.from({ length: 1 + Math.floor(r() * 20) }, () => pool[Math.floor(r() * pool.length)]!);
     const run = async (s: ort.InferenceSession, hs: number[][]) => {
       const { data, dims } = historyTensorData(hs, m.maxHistory);
       const o = await s.run(modelFeeds(s === sOrig ? orig : m, data, dims, false));

@@ -9,29 +9,57 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { evaluate, type EvalReport } from '../../bench/lib/evaluate';
+import { evaluate, type EvalReport } from '../../eval/lib/evaluate';
 import { ModelIntegrityError } from '../../src/core/errors';
-import { FIXTURE, REPO } from './helpers';
+import { FIXTURE, REPO } from '../support/helpers';
 
 const ndcg = (rank: number) => 1 / Math.log2(rank + 2);
 let dir: string;
 const file = (name: string, lines: (string | object)[]): string => {
   const p = join(dir, name);
-  writeFileSync(p, lines.map((l) => (typeof l === 'string' ? l : JSON.stringify(l))).join('\n') + '\n');
+  writeFileSync(p, `${lines.map((l) => (typeof l === 'string' ? l : JSON.stringify(l))).join('\n')}\n`);
   return p;
 };
 
 const candidateLines = [
   // A: after 3 → 4 first. set1 hit, set2 hit
-  { history: [101, 102, 103], next: 104, candidates: [[110, 104, 120], [103, 104]] },
+  {
+    history: [101, 102, 103],
+    next: 104,
+    candidates: [
+      [110, 104, 120],
+      [103, 104],
+    ],
+  },
   // B: after 10 → 11,12,...; 15 beats 20 and 1 (set1 rank 0); 11,12 beat 15 (set2 rank 2)
-  { history: [110], next: 115, candidates: [[115, 120, 101], [111, 115, 112]] },
+  {
+    history: [110],
+    next: 115,
+    candidates: [
+      [115, 120, 101],
+      [111, 115, 112],
+    ],
+  },
   // C: next unknown → miss in both sets
-  { history: [101], next: 999, candidates: [[999, 102], [999, 103]] },
+  {
+    history: [101],
+    next: 999,
+    candidates: [
+      [999, 102],
+      [999, 103],
+    ],
+  },
   'this is not json',
   // D: unknown history id skipped (last known 101 → 2,3,...): set1 102 beats 103 (rank 1);
   //    set2: unknown candidate "zzz" dropped, 102 beats 103 (rank 1)
-  { history: [101, 555], next: 103, candidates: [[102, 103], [103, 102, 'zzz']] },
+  {
+    history: [101, 555],
+    next: 103,
+    candidates: [
+      [102, 103],
+      [103, 102, 'zzz'],
+    ],
+  },
 ];
 
 const fullLines = [
@@ -78,7 +106,8 @@ describe('eval on the fixture model', () => {
     expect(c.hr1_per_set).toEqual([0.5, 0.25]);
     expect(c.hr1_mean).toBeCloseTo((0.5 + 0.25) / 2, 12);
     expect(c.hr1_std).toBeCloseTo(0.125, 12);
-    const nd1 = (1 + 1 + 0 + ndcg(1)) / 4, nd2 = (1 + ndcg(2) + 0 + ndcg(1)) / 4;
+    const nd1 = (1 + 1 + 0 + ndcg(1)) / 4,
+      nd2 = (1 + ndcg(2) + 0 + ndcg(1)) / 4;
     expect(c.ndcg5_mean).toBeCloseTo((nd1 + nd2) / 2, 6);
     expect(r.modelSha256).toMatch(/^[0-9a-f]{64}$/);
     expect(r.modelSha256.slice(0, 16)).toBe(r.modelVersion);
@@ -101,7 +130,10 @@ describe('eval on the fixture model', () => {
     expect(r.full!.hr10).toBeCloseTo(4 / 6, 12);
     expect(r.full!.ndcg10).toBeCloseTo((1 + ndcg(3) + ndcg(3) + 1) / 6, 6);
 
-    const dump = readFileSync(join(dir, 'dump.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const dump = readFileSync(join(dir, 'dump.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(dump.map((d) => d.line)).toEqual([1, 2, 4, 6, 7, 11]);
     expect(dump[0].top10).toEqual([7, 8, 9, 10, 11, 12, 13, 14, 15, 16]);
     expect(dump[1].top10).toEqual([2, 3, 6, 7, 8, 9, 10, 11, 12, 13]); // 4, 5, 1 removed
@@ -111,7 +143,14 @@ describe('eval on the fixture model', () => {
 
   it('gives the same figures for any batch size, with --limit, and with the fp32 model', async () => {
     const data = file('mixed.jsonl', [...candidateLines, ...fullLines]);
-    const strip = (r: EvalReport) => ({ ...r, seconds: 0, inferenceSeconds: 0, batch: 0, modelFile: '', modelSha256: '' });
+    const strip = (r: EvalReport) => ({
+      ...r,
+      seconds: 0,
+      inferenceSeconds: 0,
+      batch: 0,
+      modelFile: '',
+      modelSha256: '',
+    });
     const a = await evaluate({ model: FIXTURE, data, batch: 256 });
     const b = await evaluate({ model: FIXTURE, data, batch: 2 });
     const f = await evaluate({ model: FIXTURE, data, batch: 3, fp32: true });
@@ -146,21 +185,39 @@ describe('eval on the fixture model', () => {
     expect(frozen.full).toEqual(plain.full);
     expect(plain.adapt).toBeNull();
     // well-formed rows with a known history: one update per known history item after the first
-    const rows = ([...candidateLines, ...fullLines] as unknown[]).filter((l): l is { history: unknown[] } => typeof l === 'object' && !Array.isArray(l) && Array.isArray((l as { history?: unknown }).history));
-    const dumpPlain = join(dir, 'adapt-plain.jsonl'), dumpLearned = join(dir, 'adapt-learned.jsonl');
+    const rows = ([...candidateLines, ...fullLines] as unknown[]).filter(
+      (l): l is { history: unknown[] } =>
+        typeof l === 'object' && !Array.isArray(l) && Array.isArray((l as { history?: unknown }).history),
+    );
+    const dumpPlain = join(dir, 'adapt-plain.jsonl'),
+      dumpLearned = join(dir, 'adapt-learned.jsonl');
     await evaluate({ model: FIXTURE, data, dump: dumpPlain });
-    const learned = await evaluate({ model: FIXTURE, data, adapt: true, adapterOptions: { lr: 5, steps: 4 }, dump: dumpLearned });
+    const learned = await evaluate({
+      model: FIXTURE,
+      data,
+      adapt: true,
+      adapterOptions: { lr: 5, steps: 4 },
+      dump: dumpLearned,
+    });
     expect(learned.adapt?.refused).toBe(0);
     const known = rows.map((r) => r.history.filter((id) => Number(id) >= 101 && Number(id) <= 124).length);
     expect(learned.adapt?.updates).toBe(known.reduce((a, n) => a + Math.max(0, n - 1), 0));
     // a strong adapter moves the scores of rows that had something to learn from (row F: 3 items)
-    const rowsOf = (f: string) => readFileSync(f, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { history: number[]; scores: number[] });
-    const a = rowsOf(dumpPlain), b = rowsOf(dumpLearned);
+    const rowsOf = (f: string) =>
+      readFileSync(f, 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as { history: number[]; scores: number[] });
+    const a = rowsOf(dumpPlain),
+      b = rowsOf(dumpLearned);
     expect(a.length).toBe(b.length);
-    const moved = a.filter((r, i) => r.history.length >= 2 && Math.max(...r.scores.map((x, j) => Math.abs(x - b[i]!.scores[j]!))) > 1e-3);
+    const moved = a.filter(
+      (r, i) => r.history.length >= 2 && Math.max(...r.scores.map((x, j) => Math.abs(x - b[i]!.scores[j]!))) > 1e-3,
+    );
     expect(moved.length).toBeGreaterThan(0);
     a.forEach((r, i) => {
-      if (r.history.length < 2) expect(b[i]!.scores.map((x) => Math.round(x * 1e4))).toEqual(r.scores.map((x) => Math.round(x * 1e4)));
+      if (r.history.length < 2)
+        expect(b[i]!.scores.map((x) => Math.round(x * 1e4))).toEqual(r.scores.map((x) => Math.round(x * 1e4)));
     });
   });
 
@@ -180,13 +237,17 @@ describe('eval on the fixture model', () => {
     const run = promisify(execFile);
     const data = file('cli.jsonl', [...candidateLines]);
     const tsx = join(REPO, 'node_modules/.bin/tsx');
-    const { stdout, stderr } = await run(tsx, ['bench/eval.ts', '--model', FIXTURE, '--data', data, '--batch', '3'], { cwd: REPO });
+    const { stdout, stderr } = await run(tsx, ['eval/cli.ts', '--model', FIXTURE, '--data', data, '--batch', '3'], {
+      cwd: REPO,
+    });
     const lines = stdout.trim().split('\n');
     const report = JSON.parse(lines[lines.length - 1]!);
     expect(report.candidates.hr1_per_set).toEqual([0.5, 0.25]);
     expect(report.batch).toBe(3);
     expect(stderr).toMatch(/line 4: malformed/);
-    const err = await run(tsx, ['bench/eval.ts', '--model', FIXTURE], { cwd: REPO }).catch((e: { code: number; stderr: string }) => e);
+    const err = await run(tsx, ['eval/cli.ts', '--model', FIXTURE], { cwd: REPO }).catch(
+      (e: { code: number; stderr: string }) => e,
+    );
     expect((err as { code: number }).code).toBe(2);
     expect((err as { stderr: string }).stderr).toMatch(/--data is required/);
   });

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import { featureStrings, fnv1a32, itemFeatures } from '../../src/core/features';
 import { parseManifest } from '../../src/core/manifest';
-import { FIXTURE, readJSON, shippedModels } from './helpers';
+import { FIXTURE, readJSON, shippedModels } from '../support/helpers';
 
 describe('fnv1a32', () => {
   it('matches the published FNV-1a 32-bit vectors', () => {
@@ -21,7 +21,13 @@ describe('fnv1a32', () => {
 describe('featureStrings', () => {
   it('orders title words, genres, year and decade, without duplicates', () => {
     expect(featureStrings({ title: 'Toy Story (1995)', genres: ['Animation', " Children's "], year: 1995 })).toEqual([
-      't:toy', 't:story', 't:1995', 'g:animation', "g:children's", 'y:1995', 'd:1990',
+      't:toy',
+      't:story',
+      't:1995',
+      'g:animation',
+      "g:children's",
+      'y:1995',
+      'd:1990',
     ]);
   });
   it('applies NFKC then lowercase, splits on non letters/digits', () => {
@@ -56,7 +62,7 @@ describe('itemFeatures', () => {
   });
 
   const models = shippedModels();
-  if (models.length === 0) it.skip('no shipped model yet', () => {});
+  if (models.length === 0) it.skip('no shipped model yet', () => undefined);
   it.each(models)('agrees with the test vectors of shipped model $name', ({ dir }) => {
     const m = parseManifest(readJSON(join(dir, 'manifest.json')));
     if (m.content === null) return; // a model without content features has no featurisation

@@ -8,7 +8,13 @@ describe('historyTensorData', () => {
     expect(Array.from(data, Number)).toEqual([0, 0, 5, 1, 2, 3, 0, 0, 0]);
   });
   it('keeps the most recent maxHistory items of each row', () => {
-    const { data, dims } = historyTensorData([[1, 2, 3, 4, 5, 6], [7, 8]], 4);
+    const { data, dims } = historyTensorData(
+      [
+        [1, 2, 3, 4, 5, 6],
+        [7, 8],
+      ],
+      4,
+    );
     expect(dims).toEqual([2, 4]);
     expect(Array.from(data, Number)).toEqual([3, 4, 5, 6, 0, 0, 7, 8]);
   });

@@ -5,23 +5,31 @@ import { ItemTable } from '../../src/core/item-table';
 import { parseManifest } from '../../src/core/manifest';
 import { InvalidArgumentError, ModelFormatError } from '../../src/core/errors';
 import { topK } from '../../src/core/rank';
-import { FIXTURE, readJSON, rng } from './helpers';
+import { FIXTURE, readJSON, rng } from '../support/helpers';
 
 /** Quantises float tokens per row the way the contract says and lays out items.bin. */
-function buildItemsBin(tokens: number[][], dim: number, pad = 0): { bytes: Uint8Array; scaleOffset: number; q: Int8Array; scale: Float32Array } {
+function buildItemsBin(
+  tokens: number[][],
+  dim: number,
+  pad = 0,
+): { bytes: Uint8Array; scaleOffset: number; q: Int8Array; scale: Float32Array } {
   const rows = tokens.length;
   const q = new Int8Array(rows * dim);
   const scale = new Float32Array(rows);
   tokens.forEach((t, j) => {
     const m = Math.max(...t.map(Math.abs));
     scale[j] = m > 0 ? m / 127 : 0;
-    t.forEach((v, k) => (q[j * dim + k] = scale[j]! > 0 ? Math.round(v / scale[j]!) : 0));
+    t.forEach((v, k) => {
+      q[j * dim + k] = scale[j]! > 0 ? Math.round(v / scale[j]!) : 0;
+    });
   });
   const scaleOffset = Math.ceil((pad + rows * dim) / 4) * 4;
   const bytes = new Uint8Array(scaleOffset + rows * 4);
   bytes.set(new Uint8Array(q.buffer), pad);
   const dv = new DataView(bytes.buffer);
-  scale.forEach((s, j) => dv.setFloat32(scaleOffset + 4 * j, s, true));
+  scale.forEach((s, j) => {
+    dv.setFloat32(scaleOffset + 4 * j, s, true);
+  });
   return { bytes, scaleOffset, q, scale };
 }
 
@@ -29,7 +37,9 @@ describe('ItemTable', () => {
   const r = rng(11);
   const rows = 30;
   const dim = 7; // odd: the scales are not naturally aligned
-  const tokens = Array.from({ length: rows }, (_, j) => (j === 0 ? new Array(dim).fill(0) : Array.from({ length: dim }, () => r() * 2 - 1)));
+  const tokens = Array.from({ length: rows }, (_, j) =>
+    j === 0 ? new Array(dim).fill(0) : Array.from({ length: dim }, () => r() * 2 - 1),
+  );
   const built = buildItemsBin(tokens, dim, 3);
   const spec = { file: 'items.bin', rows, dim, dtype: 'int8' as const, dataOffset: 3, scaleOffset: built.scaleOffset };
 
@@ -78,7 +88,10 @@ describe('ItemTable', () => {
     const user = Float32Array.from({ length: dim }, (_, k) => 1 - k / dim);
     const s = t.scoreAll(user);
     expect(s.length).toBe(rows + 2);
-    expect(s[rows]).toBeCloseTo(a.reduce((x, v, k) => x + v * user[k]!, 0), 5);
+    expect(s[rows]).toBeCloseTo(
+      a.reduce((x, v, k) => x + v * user[k]!, 0),
+      5,
+    );
     expect(t.append([Float32Array.from({ length: dim }, () => 1)])).toEqual([rows + 2]);
     t.replace(rows, b);
     expect(Array.from(t.token(rows))).toEqual(Array.from(b));
@@ -106,7 +119,6 @@ describe('ItemTable', () => {
     expect(ids).toEqual(topK(ref, 4).map((x) => x.index));
     expect(t.similar(0, 3)).toEqual([]);
   });
-
 
   it('nearest() picks, per target, the most similar row among the given ones (ties to the later one)', () => {
     const t = ItemTable.fromBytes(built.bytes, spec);
@@ -145,7 +157,9 @@ describe('ItemTable', () => {
   });
   it('refuses a truncated file or a bad spec', () => {
     expect(() => ItemTable.fromBytes(built.bytes.subarray(0, built.bytes.length - 1), spec)).toThrow(ModelFormatError);
-    expect(() => ItemTable.fromBytes(built.bytes, { ...spec, scaleOffset: spec.scaleOffset + 2 })).toThrow(ModelFormatError);
+    expect(() => ItemTable.fromBytes(built.bytes, { ...spec, scaleOffset: spec.scaleOffset + 2 })).toThrow(
+      ModelFormatError,
+    );
     expect(() => ItemTable.fromBytes(built.bytes, { ...spec, rows: rows + 5 })).toThrow(ModelFormatError);
   });
 

@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { parseManifest, sha256Hex, verifyFile } from '../../src/core/manifest';
 import { ModelFormatError, ModelIntegrityError } from '../../src/core/errors';
-import { FIXTURE, readJSON } from './helpers';
+import { FIXTURE, readJSON } from '../support/helpers';
 
 const good = (): Record<string, any> => readJSON(join(FIXTURE, 'manifest.json')) as Record<string, any>;
 
@@ -37,7 +37,10 @@ describe('parseManifest', () => {
     delete m.inputs.withScores;
     expect(parseManifest(m).inputs.withScores).toBeUndefined();
     expectFormatError((m) => (m.inputs.withScores.dtype = 'float32'), /inputs\.withScores\.dtype must be one of bool/);
-    expectFormatError((m) => (m.inputs.withScores.shape = ['batch']), /inputs\.withScores\.shape must be \[\] \(a scalar\)/);
+    expectFormatError(
+      (m) => (m.inputs.withScores.shape = ['batch']),
+      /inputs\.withScores\.shape must be \[\] \(a scalar\)/,
+    );
     expectFormatError((m) => {
       delete m.outputs.scores;
       m.itemTable.dtype = 'pq';
@@ -65,11 +68,17 @@ describe('parseManifest', () => {
     expectFormatError((m) => (m.files.model.sha256 = 'ABC'), /files\.model\.sha256 must be 64 lowercase hex/);
     expectFormatError((m) => (m.files.catalog.bytes = -1), /files\.catalog\.bytes must be ≥ 0/);
     expectFormatError((m) => (m.files.items.path = '../items.bin'), /files\.items\.path must be relative/);
-    expectFormatError((m) => (m.files.items.path = 'https://x.example/items.bin'), /files\.items\.path must be relative/);
+    expectFormatError(
+      (m) => (m.files.items.path = 'https://x.example/items.bin'),
+      /files\.items\.path must be relative/,
+    );
     expectFormatError((m) => (m.itemTable.rows = 24), /itemTable\.rows must be itemCount \+ 1 = 25/);
     expectFormatError((m) => (m.itemTable.scaleOffset = 602), /scaleOffset must be a multiple of 4/);
     expectFormatError((m) => (m.itemTable.scaleOffset = 500), /overlap/);
-    expectFormatError((m) => (m.outputs.scores.shape = ['batch', 24]), /outputs\.scores\.shape last dimension must be 25/);
+    expectFormatError(
+      (m) => (m.outputs.scores.shape = ['batch', 24]),
+      /outputs\.scores\.shape last dimension must be 25/,
+    );
     expectFormatError((m) => (m.content.testVectors[0].features = [1, 99]), /content\.testVectors\[0\]\.features/);
     expectFormatError((m) => delete m.files.encoder, /files\.encoder is required/);
     expectFormatError((m) => (m.files.items.bytes = 10), /files\.items\.bytes is 10, smaller than the item table/);
@@ -92,7 +101,9 @@ describe('integrity', () => {
     expect(await sha256Hex(bytes.buffer)).toBe(createHash('sha256').update(bytes).digest('hex'));
     expect(await sha256Hex(new Uint8Array(0))).toBe('e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855');
     // a view into a larger buffer hashes only its own bytes
-    expect(await sha256Hex(bytes.subarray(10, 20))).toBe(createHash('sha256').update(bytes.subarray(10, 20)).digest('hex'));
+    expect(await sha256Hex(bytes.subarray(10, 20))).toBe(
+      createHash('sha256').update(bytes.subarray(10, 20)).digest('hex'),
+    );
   });
 
   it('verifyFile accepts the fixture files and refuses a flipped byte or a wrong size', async () => {

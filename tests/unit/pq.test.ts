@@ -4,7 +4,7 @@ import { ItemTable } from '../../src/core/item-table';
 import { parseManifest } from '../../src/core/manifest';
 import { adcScan, PQ_CENTROIDS, PqCodes } from '../../src/core/pq';
 import { topK } from '../../src/core/rank';
-import { FIXTURE, readJSON, rng } from './helpers';
+import { FIXTURE, readJSON, rng } from '../support/helpers';
 
 /** A random PQ table laid out as items.bin: codes at `pad`, codebooks (and scales) 4-aligned after. */
 function buildPq(rows: number, dim: number, m: number, withScale: boolean, seed: number, pad = 0) {
@@ -21,10 +21,21 @@ function buildPq(rows: number, dim: number, m: number, withScale: boolean, seed:
   const bytes = new Uint8Array(scaleOffset + (scale ? rows * 4 : 0));
   bytes.set(codes, pad);
   const dv = new DataView(bytes.buffer);
-  codebook.forEach((v, i) => dv.setFloat32(codebookOffset + 4 * i, v, true));
-  scale?.forEach((v, i) => dv.setFloat32(scaleOffset + 4 * i, v, true));
+  codebook.forEach((v, i) => {
+    dv.setFloat32(codebookOffset + 4 * i, v, true);
+  });
+  scale?.forEach((v, i) => {
+    dv.setFloat32(scaleOffset + 4 * i, v, true);
+  });
   const spec = {
-    file: 'items.bin', rows, dim, dtype: 'pq' as const, dataOffset: pad, subspaces: m, centroids: 256, codebookOffset,
+    file: 'items.bin',
+    rows,
+    dim,
+    dtype: 'pq' as const,
+    dataOffset: pad,
+    subspaces: m,
+    centroids: 256,
+    codebookOffset,
     ...(scale ? { scaleOffset } : {}),
   };
   /** reference decode, straight from the definition */
@@ -43,7 +54,13 @@ const dot = (a: ArrayLike<number>, b: ArrayLike<number>): number => {
 };
 
 describe('PQ item table', () => {
-  for (const [m, dim, withScale] of [[16, 64, false], [8, 32, true], [32, 64, false], [3, 12, true], [1, 5, false]] as const) {
+  for (const [m, dim, withScale] of [
+    [16, 64, false],
+    [8, 32, true],
+    [32, 64, false],
+    [3, 12, true],
+    [1, 5, false],
+  ] as const) {
     it(`decodes and scores like the reference (M=${m}, dim=${dim}, scales=${withScale})`, () => {
       const rows = 300;
       const b = buildPq(rows, dim, m, withScale, 100 + m, 3);
@@ -110,7 +127,9 @@ describe('PQ item table', () => {
   it('refuses truncated or inconsistent bytes with ModelFormatError', () => {
     const b = buildPq(40, 8, 4, true, 3);
     expect(() => ItemTable.fromBytes(b.bytes.subarray(0, b.bytes.length - 4), b.spec)).toThrow(ModelFormatError);
-    expect(() => ItemTable.fromBytes(b.bytes, { ...b.spec, codebookOffset: b.spec.codebookOffset + 2 })).toThrow(ModelFormatError);
+    expect(() => ItemTable.fromBytes(b.bytes, { ...b.spec, codebookOffset: b.spec.codebookOffset + 2 })).toThrow(
+      ModelFormatError,
+    );
     expect(() => ItemTable.fromBytes(b.bytes, { ...b.spec, subspaces: 3 })).toThrow(ModelFormatError);
     const { codebookOffset: _, ...noCb } = b.spec;
     expect(() => ItemTable.fromBytes(b.bytes, noCb)).toThrow(ModelFormatError);
@@ -133,8 +152,12 @@ function buildPqExact(rows: number, dim: number, m: number, exactRows: number[],
   bytes.set(b.bytes);
   bytes.set(new Uint8Array(q.buffer), exactOffset);
   const dv = new DataView(bytes.buffer);
-  es.forEach((v, k) => dv.setFloat32(exactScaleOffset + 4 * k, v, true));
-  exactRows.forEach((j, k) => dv.setFloat32(b.spec.scaleOffset! + 4 * j, -(k + 1), true));
+  es.forEach((v, k) => {
+    dv.setFloat32(exactScaleOffset + 4 * k, v, true);
+  });
+  exactRows.forEach((j, k) => {
+    dv.setFloat32(b.spec.scaleOffset! + 4 * j, -(k + 1), true);
+  });
   const spec = { ...b.spec, exactRows: E, exactOffset, exactScaleOffset };
   const token = (j: number): number[] => {
     const k = exactRows.indexOf(j);
@@ -151,7 +174,9 @@ describe('PQ item table with exact (int8) rows', () => {
     const t = ItemTable.fromBytes(b.bytes, b.spec);
     for (let j = 0; j < 120; j++) {
       const want = b.token(j).map(Math.fround);
-      Array.from(t.token(j)).forEach((v, k) => expect(v).toBeCloseTo(want[k]!, 6));
+      Array.from(t.token(j)).forEach((v, k) => {
+        expect(v).toBeCloseTo(want[k]!, 6);
+      });
     }
     const r = rng(5);
     const user = Float32Array.from({ length: 16 }, () => r() * 2 - 1);
@@ -165,7 +190,8 @@ describe('PQ item table with exact (int8) rows', () => {
     w[99] = 0.25;
     const acc = new Float64Array(16);
     t.addWeighted(w, acc);
-    for (let k = 0; k < 16; k++) expect(acc[k]).toBeCloseTo(0.25 * b.token(3)[k]! + 0.5 * b.token(5)[k]! + 0.25 * b.token(99)[k]!, 5);
+    for (let k = 0; k < 16; k++)
+      expect(acc[k]).toBeCloseTo(0.25 * b.token(3)[k]! + 0.5 * b.token(5)[k]! + 0.25 * b.token(99)[k]!, 5);
     const sim = t.similar(99, 1);
     expect(sim[0]!.index).not.toBe(99);
     expect(Number.isFinite(sim[0]!.score)).toBe(true);
@@ -181,7 +207,9 @@ describe('PQ item table with exact (int8) rows', () => {
     expect(() => ItemTable.fromBytes(withScale(50, -1.5), b.spec)).toThrow(/not an exact-row mark/);
     expect(() => ItemTable.fromBytes(withScale(50, -2), b.spec)).toThrow(/share exact slot 1/);
     expect(() => ItemTable.fromBytes(withScale(99, 1), b.spec)).toThrow(/exact slot 3 belongs to no row/);
-    expect(() => ItemTable.fromBytes(b.bytes, { ...b.spec, exactScaleOffset: b.spec.exactScaleOffset + 2 })).toThrow(ModelFormatError);
+    expect(() => ItemTable.fromBytes(b.bytes, { ...b.spec, exactScaleOffset: b.spec.exactScaleOffset + 2 })).toThrow(
+      ModelFormatError,
+    );
     expect(() => ItemTable.fromBytes(b.bytes.subarray(0, b.bytes.length - 1), b.spec)).toThrow(ModelFormatError);
     const { scaleOffset: _, ...noScale } = b.spec;
     expect(() => ItemTable.fromBytes(b.bytes, noScale)).toThrow(/exact rows need per-row scales/);
@@ -190,11 +218,20 @@ describe('PQ item table with exact (int8) rows', () => {
 
 describe('manifest with a pq item table', () => {
   const base = readJSON(`${FIXTURE}/manifest.json`) as Record<string, any>;
-  const pqManifest = (edit: (m: Record<string, any>) => void = () => {}) => {
+  const pqManifest = (edit: (m: Record<string, any>) => void = () => undefined) => {
     const m = structuredClone(base);
     const rows = m.itemCount + 1;
     const sub = 4;
-    m.itemTable = { file: m.itemTable.file, rows, dim: m.dim, dtype: 'pq', subspaces: m.dim / sub, centroids: 256, dataOffset: 0, codebookOffset: Math.ceil((rows * m.dim) / sub / 4) * 4 };
+    m.itemTable = {
+      file: m.itemTable.file,
+      rows,
+      dim: m.dim,
+      dtype: 'pq',
+      subspaces: m.dim / sub,
+      centroids: 256,
+      dataOffset: 0,
+      codebookOffset: Math.ceil((rows * m.dim) / sub / 4) * 4,
+    };
     m.files.items.bytes = m.itemTable.codebookOffset + 256 * m.dim * 4;
     delete m.outputs.scores;
     delete m.inputs.withScores; // no scores output, so nothing to skip
@@ -212,18 +249,37 @@ describe('manifest with a pq item table', () => {
   it('refuses bad pq fields, and a missing scores output for an int8 table', () => {
     expect(() => parseManifest(pqManifest((m) => (m.itemTable.subspaces = 5)))).toThrow(/subspaces must divide/);
     expect(() => parseManifest(pqManifest((m) => (m.itemTable.centroids = 16)))).toThrow(/centroids must be 256/);
-    expect(() => parseManifest(pqManifest((m) => (m.itemTable.codebookOffset = 2)))).toThrow(/codebookOffset must be a multiple of 4|overlap/);
+    expect(() => parseManifest(pqManifest((m) => (m.itemTable.codebookOffset = 2)))).toThrow(
+      /codebookOffset must be a multiple of 4|overlap/,
+    );
     expect(() => parseManifest(pqManifest((m) => (m.files.items.bytes -= 1)))).toThrow(/smaller than the item table/);
-    expect(() => parseManifest(pqManifest((m) => {
-      m.itemTable.dtype = 'int4';
-      m.outputs.scores = base.outputs.scores;
-    }))).toThrow(/must be "int8" or "pq"/);
-    expect(() => parseManifest(pqManifest((m) => Object.assign(m.itemTable, { exactRows: 2, exactOffset: 0, exactScaleOffset: 8 })))).toThrow(/exact rows need per-row scales/);
-    expect(() => parseManifest(pqManifest((m) => {
-      const end = m.files.items.bytes;
-      Object.assign(m.itemTable, { scaleOffset: end, exactRows: 2, exactOffset: 0, exactScaleOffset: end + 4 * m.itemTable.rows });
-      m.files.items.bytes = end + 4 * m.itemTable.rows + 8;
-    }))).toThrow(/exact and codes ranges overlap|codes and exact ranges overlap/);
+    expect(() =>
+      parseManifest(
+        pqManifest((m) => {
+          m.itemTable.dtype = 'int4';
+          m.outputs.scores = base.outputs.scores;
+        }),
+      ),
+    ).toThrow(/must be "int8" or "pq"/);
+    expect(() =>
+      parseManifest(
+        pqManifest((m) => Object.assign(m.itemTable, { exactRows: 2, exactOffset: 0, exactScaleOffset: 8 })),
+      ),
+    ).toThrow(/exact rows need per-row scales/);
+    expect(() =>
+      parseManifest(
+        pqManifest((m) => {
+          const end = m.files.items.bytes;
+          Object.assign(m.itemTable, {
+            scaleOffset: end,
+            exactRows: 2,
+            exactOffset: 0,
+            exactScaleOffset: end + 4 * m.itemTable.rows,
+          });
+          m.files.items.bytes = end + 4 * m.itemTable.rows + 8;
+        }),
+      ),
+    ).toThrow(/exact and codes ranges overlap|codes and exact ranges overlap/);
     const noScores = structuredClone(base);
     delete noScores.outputs.scores;
     expect(() => parseManifest(noScores)).toThrow(/outputs\.scores/);

@@ -1,13 +1,19 @@
 import { describe, expect, it } from 'vitest';
 import { hitAt, ndcgAt, rankOf, topK } from '../../src/core/rank';
-import { rng } from './helpers';
+import { rng } from '../support/helpers';
 
 /** Reference: full sort with the same order (score desc, index asc), NaN dropped. */
-function reference(scores: number[], k: number, opts: { exclude?: Set<number>; allowed?: number[]; from?: number } = {}) {
+function reference(
+  scores: number[],
+  k: number,
+  opts: { exclude?: Set<number>; allowed?: number[]; from?: number } = {},
+) {
   const from = opts.from ?? 0;
   let idx = opts.allowed ? [...new Set(opts.allowed)] : scores.map((_, i) => i);
-  idx = idx.filter((i) => Number.isInteger(i) && i >= from && i < scores.length && !Number.isNaN(scores[i]) && !opts.exclude?.has(i));
-  idx.sort((a, b) => (scores[b]! - scores[a]!) || a - b);
+  idx = idx.filter(
+    (i) => Number.isInteger(i) && i >= from && i < scores.length && !Number.isNaN(scores[i]) && !opts.exclude?.has(i),
+  );
+  idx.sort((a, b) => scores[b]! - scores[a]! || a - b);
   return idx.slice(0, Math.max(0, k)).map((i) => ({ index: i, score: scores[i]! }));
 }
 
@@ -27,7 +33,8 @@ describe('topK', () => {
       const k = Math.floor(r() * (n + 20));
       const opts: { exclude?: Set<number>; allowed?: number[]; from?: number } = {};
       if (r() < 0.5) opts.exclude = new Set(Array.from({ length: Math.floor(r() * n) }, () => Math.floor(r() * n)));
-      if (r() < 0.4) opts.allowed = Array.from({ length: Math.floor(r() * n * 1.5) }, () => Math.floor(r() * (n + 5)) - 2);
+      if (r() < 0.4)
+        opts.allowed = Array.from({ length: Math.floor(r() * n * 1.5) }, () => Math.floor(r() * (n + 5)) - 2);
       if (r() < 0.5) opts.from = Math.floor(r() * 3);
       const got = topK(Float32Array.from(scores), k, { ...opts, ...(opts.exclude ? { exclude: opts.exclude } : {}) });
       const want = reference(Array.from(Float32Array.from(scores)), k, opts);
@@ -91,7 +98,9 @@ describe('rankOf / hitAt / ndcgAt', () => {
     const r = rng(3);
     const sc = Array.from({ length: 50 }, () => Math.floor(r() * 5));
     const order = topK(sc, 50).map((x) => x.index);
-    order.forEach((idx, pos) => expect(rankOf(sc, idx, order)).toBe(pos));
+    order.forEach((idx, pos) => {
+      expect(rankOf(sc, idx, order)).toBe(pos);
+    });
   });
 
   it('computes hit and ndcg', () => {

@@ -8,9 +8,9 @@
 import { describe, expect, it } from 'vitest';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { evaluate } from '../../bench/lib/evaluate';
+import { evaluate } from '../../eval/lib/evaluate';
 import { parseManifest } from '../../src/core/manifest';
-import { SHARED, readJSON, shippedModels } from './helpers';
+import { SHARED, readJSON, shippedModels } from '../support/helpers';
 
 const cases = shippedModels()
   .map((m) => ({ ...m, val: join(SHARED, 'datasets', m.name, 'val.jsonl') }))
@@ -19,7 +19,7 @@ const cases = shippedModels()
 describe.each(cases)('eval on shipped model $name', ({ dir, val }) => {
   it("matches the manifest's validation figures", async () => {
     const manifest = parseManifest(readJSON(join(dir, 'manifest.json')));
-    const want = manifest.eval?.['val'] as { rows?: number; hr1_mean?: number; ndcg5_mean?: number } | undefined;
+    const want = manifest.eval?.val as { rows?: number; hr1_mean?: number; ndcg5_mean?: number } | undefined;
     expect(want?.hr1_mean).toBeTypeOf('number');
     const r = await evaluate({ model: dir, data: val });
     expect(r.malformedLines).toBe(0);
@@ -28,8 +28,9 @@ describe.each(cases)('eval on shipped model $name', ({ dir, val }) => {
     if (want?.rows !== undefined) expect(r.rows).toBe(want.rows);
     const tol = 2.5 / r.rows;
     expect(Math.abs(r.candidates!.hr1_mean - want!.hr1_mean!)).toBeLessThanOrEqual(tol);
-    if (want?.ndcg5_mean !== undefined) expect(Math.abs(r.candidates!.ndcg5_mean - want.ndcg5_mean)).toBeLessThanOrEqual(tol);
+    if (want?.ndcg5_mean !== undefined)
+      expect(Math.abs(r.candidates!.ndcg5_mean - want.ndcg5_mean)).toBeLessThanOrEqual(tol);
   });
 });
 
-if (cases.length === 0) it.skip('no shipped model with a val.jsonl yet', () => {});
+if (cases.length === 0) it.skip('no shipped model with a val.jsonl yet', () => undefined);

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { Catalog } from '../../src/core/catalog';
 import { ItemTable } from '../../src/core/item-table';
 import { parseManifest, verifyFile } from '../../src/core/manifest';
-import { readJSON, shippedModels } from './helpers';
+import { readJSON, shippedModels } from '../support/helpers';
 
 /** Total bytes of the shipped files (manifest included) per model name. */
 const BUDGET: Record<string, number> = {
@@ -17,7 +17,7 @@ const BUDGET: Record<string, number> = {
 const models = shippedModels();
 
 describe('shipped models', () => {
-  if (models.length === 0) it.skip('no shipped model yet', () => {});
+  if (models.length === 0) it.skip('no shipped model yet', () => undefined);
   it.each(models)('$name is a known model with a size budget', ({ name }) => {
     expect(Object.keys(BUDGET)).toContain(name);
   });
@@ -34,14 +34,19 @@ describe('shipped models', () => {
     });
 
     it('stays within its size budget', () => {
-      const shipped = Object.values(manifest.files).reduce((a, e) => a + (e ? e.bytes : 0), 0) + statSync(join(dir, 'manifest.json')).size;
+      const shipped =
+        Object.values(manifest.files).reduce((a, e) => a + (e ? e.bytes : 0), 0) +
+        statSync(join(dir, 'manifest.json')).size;
       expect(shipped).toBeLessThanOrEqual(BUDGET[name] ?? 0);
     });
 
     it('catalog and item table agree with the manifest', () => {
       const catalog = Catalog.fromJSON(readJSON(join(dir, manifest.files.catalog.path)), manifest.itemCount);
       expect(catalog.size).toBe(manifest.itemCount);
-      const table = ItemTable.fromBytes(new Uint8Array(readFileSync(join(dir, manifest.files.items.path))), manifest.itemTable);
+      const table = ItemTable.fromBytes(
+        new Uint8Array(readFileSync(join(dir, manifest.files.items.path))),
+        manifest.itemTable,
+      );
       expect(table.rows).toBe(manifest.itemCount + 1);
       expect(Array.from(table.token(0)).every((v) => v === 0)).toBe(true);
     });

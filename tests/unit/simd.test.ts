@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ItemTable, SIMD_MIN_ROWS } from '../../src/core/item-table';
 import { Int8Scorer } from '../../src/core/simd';
-import { rng } from './helpers';
+import { rng } from '../support/helpers';
 
 /** out[j] = scale[j] · Σ q[j,k] u[k] in float64, the definition. */
 function reference(q: Int8Array, scale: Float32Array, u: ArrayLike<number>, rows: number, dim: number): Float64Array {
@@ -25,7 +25,13 @@ function randomTable(rows: number, dim: number, seed: number) {
 }
 
 describe('Int8Scorer (WebAssembly SIMD)', () => {
-  for (const [rows, dim] of [[1, 16], [7, 64], [333, 32], [2000, 64], [50, 128]] as const) {
+  for (const [rows, dim] of [
+    [1, 16],
+    [7, 64],
+    [333, 32],
+    [2000, 64],
+    [50, 128],
+  ] as const) {
     it(`scores like the float64 definition (rows ${rows}, dim ${dim})`, () => {
       const { q, scale, u } = randomTable(rows, dim, rows + dim);
       const s = Int8Scorer.create(q, scale, rows, dim);
@@ -36,7 +42,8 @@ describe('Int8Scorer (WebAssembly SIMD)', () => {
       // float32 sums of dim products: error far below the spread of the scores
       let bound = 0;
       for (let j = 0; j < rows; j++) bound = Math.max(bound, Math.abs(ref[j]!));
-      for (let j = 0; j < rows; j++) expect(Math.abs(out[j]! - ref[j]!)).toBeLessThanOrEqual(1e-5 * Math.max(bound, 1e-3));
+      for (let j = 0; j < rows; j++)
+        expect(Math.abs(out[j]! - ref[j]!)).toBeLessThanOrEqual(1e-5 * Math.max(bound, 1e-3));
       // a second call with another user vector reuses the module
       const u2 = u.map((x) => -x);
       s!.score(u2, out);
@@ -72,8 +79,12 @@ describe('Int8Scorer (WebAssembly SIMD)', () => {
     // similar(): cosine over the kernel's scores, the same neighbours as computed from the definition
     const tok = t.token(5);
     const norms = Array.from({ length: rows }, (_, j) => Math.hypot(...Array.from(t.token(j))));
-    const cos = reference(q, scale, tok, rows, dim).map((v, j) => (norms[j]! > 0 && j !== 5 && j !== 0 ? v / (norms[j]! * norms[5]!) : -Infinity));
-    const want = Array.from(cos.keys()).sort((a, b) => cos[b]! - cos[a]!).slice(0, 5);
+    const cos = reference(q, scale, tok, rows, dim).map((v, j) =>
+      norms[j]! > 0 && j !== 5 && j !== 0 ? v / (norms[j]! * norms[5]!) : -Infinity,
+    );
+    const want = Array.from(cos.keys())
+      .sort((a, b) => cos[b]! - cos[a]!)
+      .slice(0, 5);
     expect(t.similar(5, 5).map((x) => x.index)).toEqual(want);
   });
 });

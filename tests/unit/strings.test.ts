@@ -7,7 +7,9 @@ const title = (id: string): string | undefined => titles[id];
 describe('widget strings', () => {
   it('turns each kind of reason into text, per event type', () => {
     const en = stringsFor('en');
-    expect(reasonText({ kind: 'history', itemId: '5', eventType: 'view' }, en, title)).toBe('Because you viewed Item 5 (1995)');
+    expect(reasonText({ kind: 'history', itemId: '5', eventType: 'view' }, en, title)).toBe(
+      'Because you viewed Item 5 (1995)',
+    );
     expect(reasonText({ kind: 'history', itemId: '50', eventType: 'add_to_cart' }, en, title)).toBe(
       'Goes with Star Wars (1977) in your cart',
     );

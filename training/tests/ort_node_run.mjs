@@ -21,7 +21,11 @@ function fnv1a(str) {
 
 function featurise(title, genres, year, buckets, maxFeatures) {
   const feats = [];
-  for (const w of (title ?? '').normalize('NFKC').toLowerCase().split(/[^\p{L}\p{N}]+/u)) if (w) feats.push(`t:${w}`);
+  for (const w of (title ?? '')
+    .normalize('NFKC')
+    .toLowerCase()
+    .split(/[^\p{L}\p{N}]+/u))
+    if (w) feats.push(`t:${w}`);
   for (const g of genres ?? []) feats.push(`g:${g.toLowerCase().trim()}`);
   if (year !== null && year !== undefined) feats.push(`y:${year}`, `d:${Math.floor(year / 10) * 10}`);
   const out = [...new Set(feats)].slice(0, maxFeatures).map((f) => 1 + (fnv1a(f) % (buckets - 1)));
@@ -41,7 +45,11 @@ if (args[0] === '--features') {
   const feeds = {};
   for (const [name, t] of Object.entries(spec.feeds)) {
     const data =
-      t.dtype === 'int64' ? BigInt64Array.from(t.data.map((x) => BigInt(x))) : t.dtype === 'bool' ? Uint8Array.from(t.data, Number) : Float32Array.from(t.data);
+      t.dtype === 'int64'
+        ? BigInt64Array.from(t.data.map((x) => BigInt(x)))
+        : t.dtype === 'bool'
+          ? Uint8Array.from(t.data, Number)
+          : Float32Array.from(t.data);
     feeds[name] = new ort.Tensor(t.dtype, data, t.dims);
   }
   const res = await session.run(feeds, spec.fetches);

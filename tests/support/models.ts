@@ -1,4 +1,4 @@
-/** Models the engine specs run against, and reference computations in the test process (Node). */
+/** Models the engine specs and the bench run against, and reference computations in the test process (Node). */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -10,9 +10,9 @@ import { historyTensorData } from '../../src/core/history';
 import type { CatalogFile, ModelManifest } from '../../src/core/manifest-types';
 import { topK } from '../../src/core/rank';
 import { OrtEngine } from '../../src/engine/inference';
-import { rng } from '../../tests/unit/helpers';
+import { rng } from './helpers';
 
-/** Deterministic PRNG (mulberry32), shared with the unit tests. */
+/** Deterministic PRNG (mulberry32), the same as the unit tests use. */
 export { rng };
 
 /**
@@ -39,7 +39,10 @@ export interface ModelUnderTest {
 
 function load(name: string, dir: string, url: string): ModelUnderTest {
   const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as ModelManifest;
-  const catalog = Catalog.fromBytes(readFileSync(join(dir, manifest.files.catalog.path)), manifest.itemCount).fileData();
+  const catalog = Catalog.fromBytes(
+    readFileSync(join(dir, manifest.files.catalog.path)),
+    manifest.itemCount,
+  ).fileData();
   return { name, dir, url, manifest, catalog };
 }
 

@@ -1,18 +1,21 @@
-/**
- * On-device adapter replay for the offline tools (`npm run eval -- --adapt`, the prequential
- * study): runs the frozen shipped model in onnxruntime-node for every prefix of a sequence
- * (only its `user` and `gate` outputs), then replays the visitor's interactions item by item
- * through exactly the code the browser runs (src/core/adapter.ts), scoring with the item table
- * of items.bin (src/core/item-table.ts).
- */
-import * as ort from 'onnxruntime-node';
-import { applyAdapter, createAdapter, learn, type AdapterOptions, type AdapterState, type TokenSource } from '../../src/core/adapter';
+import {
+  applyAdapter,
+  createAdapter,
+  learn,
+  type AdapterOptions,
+  type AdapterState,
+  type TokenSource,
+} from '../../src/core/adapter';
 import { historyTensorData } from '../../src/core/history';
 import type { LoadedModel } from './evaluate';
 import { modelFeeds } from './feeds';
 
 /** The model's user representation and gate for each (non-empty) history, flat [n, dim] / [n, K]. */
-async function userVectors(m: LoadedModel, histories: number[][], batch = 512): Promise<{ user: Float32Array; gate: Float32Array }> {
+async function userVectors(
+  m: LoadedModel,
+  histories: number[][],
+  batch = 512,
+): Promise<{ user: Float32Array; gate: Float32Array }> {
   const { dim, experts } = m.manifest;
   const user = new Float32Array(histories.length * dim);
   const gate = new Float32Array(histories.length * experts);
@@ -22,9 +25,12 @@ async function userVectors(m: LoadedModel, histories: number[][], batch = 512): 
     const part = histories.slice(s, s + batch);
     const { data, dims } = historyTensorData(part, m.manifest.maxHistory);
     const out = await m.session.run(modelFeeds(m.manifest, data, dims, false), [uName, gName]);
-    const u = out[uName], g = out[gName];
+    const u = out[uName],
+      g = out[gName];
     if (!u || !g || u.dims[0] !== part.length || u.dims[1] !== dim || g.dims[1] !== experts) {
-      throw new Error(`model outputs ${uName}/${gName} have shapes [${u?.dims.join(', ')}]/[${g?.dims.join(', ')}], expected [${part.length}, ${dim}]/[${part.length}, ${experts}]`);
+      throw new Error(
+        `model outputs ${uName}/${gName} have shapes [${u?.dims.join(', ')}]/[${g?.dims.join(', ')}], expected [${part.length}, ${dim}]/[${part.length}, ${experts}]`,
+      );
     }
     user.set(u.data as Float32Array, s * dim);
     gate.set(g.data as Float32Array, s * experts);
@@ -42,7 +48,11 @@ export interface PrefixVectors {
  * The model's (user, gate) for the prefixes of length 1..counts[k] of each sequence k, computed
  * in batched runs; the result gives sequence k's as flat [counts[k], dim] / [counts[k], K] views.
  */
-export async function prefixVectors(m: LoadedModel, seqs: number[][], counts: number[]): Promise<(k: number) => PrefixVectors> {
+export async function prefixVectors(
+  m: LoadedModel,
+  seqs: number[][],
+  counts: number[],
+): Promise<(k: number) => PrefixVectors> {
   const all: number[][] = [];
   const offsets: number[] = [];
   seqs.forEach((seq, k) => {
@@ -52,7 +62,8 @@ export async function prefixVectors(m: LoadedModel, seqs: number[][], counts: nu
   const { user, gate } = await userVectors(m, all);
   const { dim, experts } = m.manifest;
   return (k) => {
-    const o = offsets[k]!, n = counts[k]!;
+    const o = offsets[k]!,
+      n = counts[k]!;
     return { user: user.subarray(o * dim, (o + n) * dim), gate: gate.subarray(o * experts, (o + n) * experts) };
   };
 }
@@ -78,7 +89,10 @@ export class Replay {
 
   vec(i: number): { user: Float32Array; gate: Float32Array } {
     const { user, gate } = this.vectors;
-    return { user: user.subarray(i * this.dim, (i + 1) * this.dim), gate: gate.subarray(i * this.experts, (i + 1) * this.experts) };
+    return {
+      user: user.subarray(i * this.dim, (i + 1) * this.dim),
+      gate: gate.subarray(i * this.experts, (i + 1) * this.experts),
+    };
   }
 
   /** Scores over the table for prefix i: shipped (adapted = false) or personalised. */

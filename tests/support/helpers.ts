@@ -23,4 +23,3 @@ export function shippedModels(): { name: string; dir: string }[] {
 export function readJSON(path: string): unknown {
   return JSON.parse(readFileSync(path, 'utf8'));
 }
-

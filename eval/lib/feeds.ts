@@ -5,6 +5,11 @@ import type { ModelManifest } from '../../src/core/manifest-types';
 import { modelFeeds as engineFeeds } from '../../src/engine/inference';
 
 /** history, a zero gate bias and, where the model has it, `with_scores` (false when only `user`/`gate` are fetched). */
-export function modelFeeds(m: Pick<ModelManifest, 'inputs' | 'experts'>, data: BigInt64Array, dims: [number, number], withScores: boolean): Record<string, ort.Tensor> {
+export function modelFeeds(
+  m: Pick<ModelManifest, 'inputs' | 'experts'>,
+  data: BigInt64Array,
+  dims: [number, number],
+  withScores: boolean,
+): Record<string, ort.Tensor> {
   return engineFeeds(ort as unknown as typeof OrtCommon, m, data, dims, withScores) as Record<string, ort.Tensor>;
 }

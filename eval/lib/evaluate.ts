@@ -1,5 +1,5 @@
 /**
- * Offline evaluation of a shipped model folder with onnxruntime-node (used by bench/eval.ts and
+ * Offline evaluation of a shipped model folder with onnxruntime-node (used by eval/cli.ts and
  * by tests). Protocols (../shared/datasets/README.md):
  *
  *  - rows with `candidates` → candidate protocol: the true item is ranked among each candidate
@@ -116,7 +116,10 @@ export interface LoadedModel {
 }
 
 /** Loads a model folder: verifies every file against the manifest, then creates the session by path. */
-export async function loadModel(dir: string, opts: Pick<EvalOptions, 'fp32' | 'threads' | 'exactQdq'> = {}): Promise<LoadedModel> {
+export async function loadModel(
+  dir: string,
+  opts: Pick<EvalOptions, 'fp32' | 'threads' | 'exactQdq'> = {},
+): Promise<LoadedModel> {
   const manifest = parseManifest(JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')));
   const entries = Object.values(manifest.files).filter((e) => e !== undefined);
   for (const e of entries) await verifyFile(e, new Uint8Array(readFileSync(join(dir, e.path))));
@@ -124,10 +127,17 @@ export async function loadModel(dir: string, opts: Pick<EvalOptions, 'fp32' | 't
   const modelFile = opts.fp32 ? 'model.fp32.onnx' : manifest.files.model.path;
   const modelPath = join(dir, modelFile);
   if (!existsSync(modelPath)) {
-    throw new Error(`${modelPath} does not exist${opts.fp32 ? ' (the fp32 export is a training build product, not shipped: run training first)' : ''}`);
+    throw new Error(
+      `${modelPath} does not exist${opts.fp32 ? ' (the fp32 export is a training build product, not shipped: run training first)' : ''}`,
+    );
   }
-  const modelSha256 = opts.fp32 ? await sha256Hex(new Uint8Array(readFileSync(modelPath))) : manifest.files.model.sha256;
-  const sessionOptions: ort.InferenceSession.SessionOptions = { executionProviders: ['cpu'], graphOptimizationLevel: 'all' };
+  const modelSha256 = opts.fp32
+    ? await sha256Hex(new Uint8Array(readFileSync(modelPath)))
+    : manifest.files.model.sha256;
+  const sessionOptions: ort.InferenceSession.SessionOptions = {
+    executionProviders: ['cpu'],
+    graphOptimizationLevel: 'all',
+  };
   if (opts.threads !== undefined) sessionOptions.intraOpNumThreads = opts.threads;
   if (opts.exactQdq !== false) sessionOptions.extra = { session: { qdq_matmulnbits_accuracy_level: '0' } };
   // by path, so that the external data (items.bin) resolves next to model.onnx
@@ -137,7 +147,10 @@ export async function loadModel(dir: string, opts: Pick<EvalOptions, 'fp32' | 't
 
 /** The model's item table (items.bin), read once per loaded model. */
 export function itemTable(m: LoadedModel): ItemTable {
-  m.table ??= ItemTable.fromBytes(new Uint8Array(readFileSync(join(m.dir, m.manifest.itemTable.file))), m.manifest.itemTable);
+  m.table ??= ItemTable.fromBytes(
+    new Uint8Array(readFileSync(join(m.dir, m.manifest.itemTable.file))),
+    m.manifest.itemTable,
+  );
   return m.table;
 }
 
@@ -153,15 +166,18 @@ export async function scoreBatch(m: LoadedModel, histories: number[][]): Promise
     const u = (await m.session.run(feeds, [userName]))[userName]!.data as Float32Array;
     const d = m.manifest.dim;
     const res = new Float32Array(histories.length * width0);
-    for (let b = 0; b < histories.length; b++) table.scoreAll(u.subarray(b * d, (b + 1) * d), res.subarray(b * width0, (b + 1) * width0));
+    for (let b = 0; b < histories.length; b++)
+      table.scoreAll(u.subarray(b * d, (b + 1) * d), res.subarray(b * width0, (b + 1) * width0));
     return res;
   }
   const outName = m.manifest.outputs.scores.name;
   const out = await m.session.run(feeds, [outName]);
   const t = out[outName];
   const width = m.manifest.itemCount + 1;
-  if (!t || t.dims.length !== 2 || t.dims[0] !== histories.length || t.dims[1] !== width) {
-    throw new Error(`model output ${outName} has shape [${t?.dims.join(', ')}], expected [${histories.length}, ${width}]`);
+  if (t?.dims.length !== 2 || t.dims[0] !== histories.length || t.dims[1] !== width) {
+    throw new Error(
+      `model output ${outName} has shape [${t?.dims.join(', ')}], expected [${histories.length}, ${width}]`,
+    );
   }
   return t.data as Float32Array;
 }
@@ -189,7 +205,7 @@ async function* readLines(path: string): AsyncGenerator<string> {
 /** Full-ranking rank of `next` (0-based) with pad and history removed; -1 when removed or unscorable. */
 export function fullRank(s: Float32Array, next: number, history: Set<number>): number {
   const sn = s[next]!;
-  if (sn !== sn || history.has(next)) return -1;
+  if (Number.isNaN(sn) || history.has(next)) return -1;
   let rank = 0;
   for (let j = 1; j < s.length; j++) {
     const v = s[j]!;
@@ -206,7 +222,7 @@ export async function evaluate(opts: EvalOptions): Promise<EvalReport> {
   const t0 = performance.now();
   const batchSize = Math.max(1, Math.floor(opts.batch ?? 256));
   const limit = opts.limit ?? Infinity;
-  const progress = opts.progress ?? (() => {});
+  const progress = opts.progress ?? ((_msg: string) => undefined);
   if (!existsSync(opts.data)) throw new Error(`data file ${opts.data} does not exist`);
   const m = await loadModel(opts.model, opts);
   const width = m.manifest.itemCount + 1;
@@ -217,23 +233,37 @@ export async function evaluate(opts: EvalOptions): Promise<EvalReport> {
   const malformed: MalformedLine[] = [];
   let malformedLines = 0;
   const unknown = { historyIds: 0, next: 0, candidateIds: 0 };
-  let rows = 0, candidateRows = 0, fullRows = 0, emptyHistoryRows = 0, nextInHistory = 0, nextNotInCandidates = 0;
+  let rows = 0,
+    candidateRows = 0,
+    fullRows = 0,
+    emptyHistoryRows = 0,
+    nextInHistory = 0,
+    nextNotInCandidates = 0;
   // candidate protocol accumulators per set index
-  const setHits: number[] = [], setNdcg: number[] = [], setRows: number[] = [];
-  let fullHit1 = 0, fullHit10 = 0, fullNdcg10 = 0;
+  const setHits: number[] = [],
+    setNdcg: number[] = [],
+    setRows: number[] = [];
+  let fullHit1 = 0,
+    fullHit10 = 0,
+    fullNdcg10 = 0;
   const dump: WriteStream | null = opts.dump ? createWriteStream(opts.dump) : null;
   let lastProgress = performance.now();
   let inferenceMs = 0;
   const table = opts.adapt ? itemTable(m) : null;
   const adaptOptions = opts.adapterOptions ?? {};
-  let adaptUpdates = 0, adaptRefused = 0;
+  let adaptUpdates = 0,
+    adaptRefused = 0;
 
   /** Personalised scores of each row: the history replayed through the adapter, then scored. */
   const adaptedScores = async (rowsWithHistory: MappedRow[]): Promise<Float32Array> => {
     const { dim, experts } = m.manifest;
     const ti = performance.now();
     const histories = rowsWithHistory.map((r) => r.history);
-    const vectorsOf = await prefixVectors(m, histories, histories.map((h) => h.length));
+    const vectorsOf = await prefixVectors(
+      m,
+      histories,
+      histories.map((h) => h.length),
+    );
     inferenceMs += performance.now() - ti;
     const out = new Float32Array(rowsWithHistory.length * width);
     histories.forEach((h, k) => {
@@ -249,7 +279,14 @@ export async function evaluate(opts: EvalOptions): Promise<EvalReport> {
   const processBatch = async (batch: MappedRow[]): Promise<void> => {
     const withHistory = batch.filter((r) => r.history.length > 0);
     const ti = performance.now();
-    const flat = !withHistory.length ? new Float32Array(0) : table ? await adaptedScores(withHistory) : await scoreBatch(m, withHistory.map((r) => r.history));
+    const flat = !withHistory.length
+      ? new Float32Array(0)
+      : table
+        ? await adaptedScores(withHistory)
+        : await scoreBatch(
+            m,
+            withHistory.map((r) => r.history),
+          );
     if (!table) inferenceMs += performance.now() - ti;
     let k = 0;
     for (const r of batch) {
@@ -266,7 +303,9 @@ export async function evaluate(opts: EvalOptions): Promise<EvalReport> {
         candidateRows++;
         r.candidates.forEach((set, si) => {
           while (setRows.length <= si) {
-            setRows.push(0); setHits.push(0); setNdcg.push(0);
+            setRows.push(0);
+            setHits.push(0);
+            setNdcg.push(0);
           }
           setRows[si]!++;
           if (r.next === null) return;
@@ -288,7 +327,15 @@ export async function evaluate(opts: EvalOptions): Promise<EvalReport> {
       }
       if (dump) {
         const top = topK(s, 10, { from: 1, exclude: hist });
-        dump.write(JSON.stringify({ line: r.line, history: r.history, next: r.next, top10: top.map((x) => x.index), scores: top.map((x) => x.score) }) + '\n');
+        dump.write(
+          `${JSON.stringify({
+            line: r.line,
+            history: r.history,
+            next: r.next,
+            top10: top.map((x) => x.index),
+            scores: top.map((x) => x.score),
+          })}\n`,
+        );
       }
     }
   };
@@ -348,7 +395,13 @@ export async function evaluate(opts: EvalOptions): Promise<EvalReport> {
     malformedLines,
     malformed,
     candidates: candidateRows
-      ? { sets: setRows.length, hr1_mean: mean(hr1PerSet), hr1_std: std(hr1PerSet), hr1_per_set: hr1PerSet, ndcg5_mean: mean(ndcg5PerSet) }
+      ? {
+          sets: setRows.length,
+          hr1_mean: mean(hr1PerSet),
+          hr1_std: std(hr1PerSet),
+          hr1_per_set: hr1PerSet,
+          ndcg5_mean: mean(ndcg5PerSet),
+        }
       : null,
     full: rows ? { hr1: fullHit1 / rows, hr10: fullHit10 / rows, ndcg10: fullNdcg10 / rows } : null,
     batch: batchSize,
@@ -358,4 +411,3 @@ export async function evaluate(opts: EvalOptions): Promise<EvalReport> {
     inferenceSeconds: inferenceMs / 1000,
   };
 }
-

@@ -2,16 +2,16 @@
 
 Two commands:
 
-  training/.venv/bin/python -m bench.compress_model convert --model public/models/beauty \
+  training/.venv/bin/python -m training.compress convert --model public/models/beauty \
       --out .cache/bench-models/beauty-int4 [--scheme int4|pq] [--subspaces 16] [--norm]
       Product-quantises a shipped model's item table and rewrites model.onnx so that it gathers
       the history tokens from the PQ codes and outputs only `user` and `gate` (no `scores`: the
       catalogue is scored outside the graph, in TypeScript, by asymmetric distance computation).
 
-  training/.venv/bin/python -m bench.compress_model quality [--users 15000 --schemes int4,pq16,pq32]
+  training/.venv/bin/python -m training.compress quality [--users 15000 --schemes int4,pq16,pq32]
       Screens schemes on Beauty: NDCG@10 with each compressed table vs the exact one (scoring side).
 
-  training/.venv/bin/python -m bench.compress_model synthetic --items 1000000 \
+  training/.venv/bin/python -m training.compress synthetic --items 1000000 \
       --out .cache/bench-models/synthetic-1m [--base public/models/beauty]
       A synthetic 1,000,000-item model with the same architecture (d=64, 2 layers, 4 experts):
       the transformer weights of the base model, a random PQ item table (seeded, so the files are
@@ -22,6 +22,7 @@ float32 [M, 256, dim/M] at `codebookOffset`; with --norm, float32 per-row scales
 `scaleOffset` (token = scale * decoded). Centroid 0 of every subspace is the zero vector, and
 row 0 (pad) is all code 0, so the pad token is exactly zero as in the int8 table.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -44,7 +45,9 @@ def read_int8_raw(model_dir: str | Path, man: dict) -> tuple[np.ndarray, np.ndar
     it = man["itemTable"]
     assert it["dtype"] == "int8", it["dtype"]
     raw = (Path(model_dir) / it["file"]).read_bytes()
-    q = np.frombuffer(raw, dtype=np.int8, count=it["rows"] * it["dim"], offset=it["dataOffset"]).reshape(it["rows"], it["dim"])
+    q = np.frombuffer(raw, dtype=np.int8, count=it["rows"] * it["dim"], offset=it["dataOffset"]).reshape(
+        it["rows"], it["dim"]
+    )
     return q, np.frombuffer(raw, dtype="<f4", count=it["rows"], offset=it["scaleOffset"])
 
 
@@ -164,7 +167,9 @@ def int4_lloyd(table: np.ndarray, iters: int = 12, clip_grid=(1.0, 0.95, 0.9, 0.
             q[better], s[better], best_e[better] = qf[better], sf[better], e[better]
         s[~live] = 0.0
         num = np.bincount(q[live].ravel(), weights=(x[live] * s[live, None]).ravel(), minlength=16)
-        den = np.bincount(q[live].ravel(), weights=np.broadcast_to(s[live, None] ** 2, x[live].shape).ravel(), minlength=16)
+        den = np.bincount(
+            q[live].ravel(), weights=np.broadcast_to(s[live, None] ** 2, x[live].shape).ravel(), minlength=16
+        )
         lev = np.where(den > 0, num / np.maximum(den, 1e-30), lev)
         lev = np.sort(lev)
     codes = (q[:, 0::2] | (q[:, 1::2] << 4)).astype(np.uint8)
@@ -189,6 +194,7 @@ def parallel_scale(table: np.ndarray, codebook: np.ndarray, codes: np.ndarray, s
 def find_checkpoint(model_dir: Path, man: dict, table: np.ndarray) -> Path:
     """The newest training/runs/<dataset>-*.pt whose item tokens are the model's (within int8 rounding)."""
     import torch
+
     runs = Path(__file__).resolve().parent.parent / "training" / "runs"
     tol = float(np.abs(table).max(axis=1).max()) / 127 * 0.51 + 1e-6
     for pt in sorted(runs.glob(f"{man['dataset']}-*.pt"), key=lambda p: p.stat().st_mtime, reverse=True):
@@ -200,19 +206,26 @@ def find_checkpoint(model_dir: Path, man: dict, table: np.ndarray) -> Path:
         w[0] = 0
         if float(np.abs(w - table).max()) <= tol:
             return pt
-    raise SystemExit(f"no checkpoint in {runs} matches {model_dir} (train it: npm run train -- --dataset {man['dataset']})")
+    raise SystemExit(
+        f"no checkpoint in {runs} matches {model_dir} (train it: npm run train -- --dataset {man['dataset']})"
+    )
 
 
-def finetune_transformer(checkpoint: Path, dataset: str, tokens: np.ndarray, epochs: int, lr: float, seed: int, threads: int):
+def finetune_transformer(
+    checkpoint: Path, dataset: str, tokens: np.ndarray, epochs: int, lr: float, seed: int, threads: int
+):
     """Quantisation-aware fine-tuning: the shipped model's transformer, trained `epochs` more epochs
     (its own recipe: sampled softmax over 8,192 shared negatives, all positions) with the item
     tokens frozen at their compressed values, so that it reads and scores exactly the tokens the
     page will have. Returns the torch model (token_table() = the compressed tokens)."""
     import math
+
     import torch
+
     from training import train as T
     from training.data import load_dataset
     from training.model import ModelConfig, Recommender
+
     torch.manual_seed(seed)
     torch.set_num_threads(threads)
     torch.use_deterministic_algorithms(True)
@@ -230,13 +243,18 @@ def finetune_transformer(checkpoint: Path, dataset: str, tokens: np.ndarray, epo
     decay = [p for p in params if p.dim() >= 2]
     no_decay = [p for p in params if p.dim() < 2]
     args = ck.get("args", {})
-    opt = torch.optim.AdamW([{"params": decay, "weight_decay": args.get("weight_decay", 0.01)},
-                             {"params": no_decay, "weight_decay": 0.0}], lr=lr, betas=(0.9, 0.98))
+    opt = torch.optim.AdamW(
+        [{"params": decay, "weight_decay": args.get("weight_decay", 0.01)}, {"params": no_decay, "weight_decay": 0.0}],
+        lr=lr,
+        betas=(0.9, 0.98),
+    )
     rng = np.random.default_rng(seed)
     negatives = args.get("negatives") or 8192
     batch = args.get("batch") or 256
     steps = epochs * math.ceil(len(T.make_windows(ds.train, cfg.max_len, np.random.default_rng(0), 1.0, 0.0)) / batch)
-    sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: 0.5 * (1 + math.cos(math.pi * min(1.0, s / max(1, steps)))))
+    sched = torch.optim.lr_scheduler.LambdaLR(
+        opt, lambda s: 0.5 * (1 + math.cos(math.pi * min(1.0, s / max(1, steps))))
+    )
     for ep in range(epochs):
         wins = T.make_windows(ds.train, cfg.max_len, rng, 1.0, 0.0)
         loss = T.train_epoch(model, wins, rng, opt, sched, params, batch, negatives)
@@ -248,7 +266,9 @@ def finetune_transformer(checkpoint: Path, dataset: str, tokens: np.ndarray, epo
 def export_finetuned(model, src: Path, man: dict, tmp: Path) -> Path:
     """The fine-tuned transformer as an int8 model folder like `src` (its item table is replaced by the PQ one after)."""
     import torch
+
     from training.export import build_model_graph
+
     tmp.mkdir(parents=True, exist_ok=True)
     with torch.no_grad():
         q, blob, _ = build_model_graph(model, quant=True)
@@ -263,8 +283,12 @@ def reconstruct(codebook: np.ndarray, codes: np.ndarray, scales: np.ndarray | No
     return out * scales[:, None] if scales is not None else out
 
 
-def pq_blob(codebook: np.ndarray, codes: np.ndarray, scales: np.ndarray | None,
-            exact: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None) -> tuple[bytes, dict]:
+def pq_blob(
+    codebook: np.ndarray,
+    codes: np.ndarray,
+    scales: np.ndarray | None,
+    exact: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
+) -> tuple[bytes, dict]:
     """items.bin bytes and the manifest fields of the PQ table. `exact` = (rows [E], int8 [E, dim],
     float32 scales [E]): those rows keep their int8 token (a mixed-precision table); their per-row
     scale becomes the mark -(slot + 1) and their codes are ignored."""
@@ -282,8 +306,15 @@ def pq_blob(codebook: np.ndarray, codes: np.ndarray, scales: np.ndarray | None,
     cb_off = align()
     parts.append(codebook.astype("<f4").tobytes())
     off += codebook.nbytes
-    spec = {"dtype": "pq", "rows": rows, "dim": int(codebook.shape[0] * codebook.shape[2]), "subspaces": int(m),
-            "centroids": K, "dataOffset": 0, "codebookOffset": cb_off}
+    spec = {
+        "dtype": "pq",
+        "rows": rows,
+        "dim": int(codebook.shape[0] * codebook.shape[2]),
+        "subspaces": int(m),
+        "centroids": K,
+        "dataOffset": 0,
+        "codebookOffset": cb_off,
+    }
     if scales is not None:
         scales = scales.astype("<f4")  # a copy: the exact rows' marks are written into it
         if exact is not None:
@@ -344,14 +375,24 @@ def pq_graph(model_path: Path, spec: dict, items_file: str) -> onnx.ModelProto:
     rows, M, dim = spec["rows"], spec["subspaces"], spec["dim"]
     ds = dim // M
     codes = _external(_ext_tensor("item_codes", TensorProto.UINT8, [rows, M]), items_file, spec["dataOffset"], rows * M)
-    cb = _external(_ext_tensor("item_codebook", TensorProto.FLOAT, [M * K, ds]), items_file, spec["codebookOffset"], M * K * ds * 4)
-    inits = [codes, cb, numpy_helper.from_array(np.arange(M, dtype=np.int64) * K, "pq_offsets"),
-             numpy_helper.from_array(np.array([0, 0, dim], dtype=np.int64), "pq_shape")]
+    cb = _external(
+        _ext_tensor("item_codebook", TensorProto.FLOAT, [M * K, ds]), items_file, spec["codebookOffset"], M * K * ds * 4
+    )
+    inits = [
+        codes,
+        cb,
+        numpy_helper.from_array(np.arange(M, dtype=np.int64) * K, "pq_offsets"),
+        numpy_helper.from_array(np.array([0, 0, dim], dtype=np.int64), "pq_shape"),
+    ]
     nodes = [
-        helper.make_node("Gather", ["item_codes", "history"], ["pq_codes"], axis=0, name="pq_gather_codes"),  # [B, L, M]
+        helper.make_node(
+            "Gather", ["item_codes", "history"], ["pq_codes"], axis=0, name="pq_gather_codes"
+        ),  # [B, L, M]
         helper.make_node("Cast", ["pq_codes"], ["pq_codes64"], to=TensorProto.INT64, name="pq_cast"),
         helper.make_node("Add", ["pq_codes64", "pq_offsets"], ["pq_rows"], name="pq_add"),
-        helper.make_node("Gather", ["item_codebook", "pq_rows"], ["pq_parts"], axis=0, name="pq_gather_cb"),  # [B, L, M, ds]
+        helper.make_node(
+            "Gather", ["item_codebook", "pq_rows"], ["pq_parts"], axis=0, name="pq_gather_cb"
+        ),  # [B, L, M, ds]
     ]
     if "scaleOffset" in spec:
         sc = _external(_ext_tensor("item_scale", TensorProto.FLOAT, [rows]), items_file, spec["scaleOffset"], rows * 4)
@@ -368,8 +409,12 @@ def pq_graph(model_path: Path, spec: dict, items_file: str) -> onnx.ModelProto:
             # exact rows (scale = -(slot + 1)): their int8 token instead of the decoded one
             E = spec["exactRows"]
             inits += [
-                _external(_ext_tensor("item_exact_q", TensorProto.INT8, [E, dim]), items_file, spec["exactOffset"], E * dim),
-                _external(_ext_tensor("item_exact_scale", TensorProto.FLOAT, [E]), items_file, spec["exactScaleOffset"], E * 4),
+                _external(
+                    _ext_tensor("item_exact_q", TensorProto.INT8, [E, dim]), items_file, spec["exactOffset"], E * dim
+                ),
+                _external(
+                    _ext_tensor("item_exact_scale", TensorProto.FLOAT, [E]), items_file, spec["exactScaleOffset"], E * 4
+                ),
                 numpy_helper.from_array(np.array(0, dtype=np.float32), "pq_zero"),
                 numpy_helper.from_array(np.array(-1, dtype=np.float32), "pq_minus_one"),
             ]
@@ -378,9 +423,13 @@ def pq_graph(model_path: Path, spec: dict, items_file: str) -> onnx.ModelProto:
                 helper.make_node("Sub", ["pq_minus_one", "pq_s"], ["pq_slot_f"], name="pq_slot_f"),  # -s - 1
                 helper.make_node("Where", ["pq_is_exact", "pq_slot_f", "pq_zero"], ["pq_slot_w"], name="pq_slot_where"),
                 helper.make_node("Cast", ["pq_slot_w"], ["pq_slot"], to=TensorProto.INT64, name="pq_slot_cast"),
-                helper.make_node("Gather", ["item_exact_q", "pq_slot"], ["pq_eq"], axis=0, name="pq_gather_exact"),  # [B, L, dim]
+                helper.make_node(
+                    "Gather", ["item_exact_q", "pq_slot"], ["pq_eq"], axis=0, name="pq_gather_exact"
+                ),  # [B, L, dim]
                 helper.make_node("Cast", ["pq_eq"], ["pq_eqf"], to=TensorProto.FLOAT, name="pq_exact_cast"),
-                helper.make_node("Gather", ["item_exact_scale", "pq_slot"], ["pq_es"], axis=0, name="pq_gather_exact_scale"),
+                helper.make_node(
+                    "Gather", ["item_exact_scale", "pq_slot"], ["pq_es"], axis=0, name="pq_gather_exact_scale"
+                ),
                 helper.make_node("Unsqueeze", ["pq_es", "pq_last"], ["pq_es1"], name="pq_exact_unsq"),
                 helper.make_node("Mul", ["pq_eqf", "pq_es1"], ["pq_exact_tok"], name="pq_exact_scale"),
                 helper.make_node("Unsqueeze", ["pq_is_exact", "pq_last"], ["pq_is_exact1"], name="pq_is_exact_unsq"),
@@ -414,8 +463,19 @@ def _entry(path: Path) -> dict:
     return {"path": path.name, "bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()}
 
 
-def write_model(src: Path, out: Path, man: dict, codebook, codes, scales, catalog_bytes: bytes | None, name: str, created_by: str,
-                item_count: int | None = None, exact=None) -> dict:
+def write_model(
+    src: Path,
+    out: Path,
+    man: dict,
+    codebook,
+    codes,
+    scales,
+    catalog_bytes: bytes | None,
+    name: str,
+    created_by: str,
+    item_count: int | None = None,
+    exact=None,
+) -> dict:
     out.mkdir(parents=True, exist_ok=True)
     blob, spec = pq_blob(codebook, codes, scales, exact)
     items_file = "items.bin"
@@ -441,17 +501,19 @@ def write_model(src: Path, out: Path, man: dict, codebook, codes, scales, catalo
     entries = {k: _entry(p) for k, p in files.items()}
     new = dict(man)
     n = item_count if item_count is not None else man["itemCount"]
-    new.update({
-        "name": name,
-        "modelVersion": entries["model"]["sha256"][:16],
-        "createdBy": created_by,
-        "itemCount": n,
-        "inputs": {k: v for k, v in man["inputs"].items() if k != "withScores"},
-        "outputs": {k: v for k, v in man["outputs"].items() if k != "scores"},
-        "itemTable": {"file": items_file, **spec},
-        "content": content,
-        "files": entries,
-    })
+    new.update(
+        {
+            "name": name,
+            "modelVersion": entries["model"]["sha256"][:16],
+            "createdBy": created_by,
+            "itemCount": n,
+            "inputs": {k: v for k, v in man["inputs"].items() if k != "withScores"},
+            "outputs": {k: v for k, v in man["outputs"].items() if k != "scores"},
+            "itemTable": {"file": items_file, **spec},
+            "content": content,
+            "files": entries,
+        }
+    )
     new.pop("eval", None)
     (out / "manifest.json").write_text(json.dumps(new, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     return new
@@ -463,12 +525,26 @@ def catalog_popularity(model_dir: Path, man: dict) -> np.ndarray:
     return np.asarray(cat["popularity"], dtype=np.float64)
 
 
-def convert(model_dir: str, out_dir: str, scheme: str, subspaces: int, norm: bool, score_aware: bool, iters: int, seed: int,
-            finetune_epochs: int = 0, finetune_lr: float = 3e-4, threads: int = 2, exact_frac: float = 0.0) -> dict:
+def convert(
+    model_dir: str,
+    out_dir: str,
+    scheme: str,
+    subspaces: int,
+    norm: bool,
+    score_aware: bool,
+    iters: int,
+    seed: int,
+    finetune_epochs: int = 0,
+    finetune_lr: float = 3e-4,
+    threads: int = 2,
+    exact_frac: float = 0.0,
+) -> dict:
     src, out = Path(model_dir), Path(out_dir)
     man = json.loads((src / "manifest.json").read_text())
     table = read_int8_table(src, man)
-    cmd = f"training/.venv/bin/python -m bench.compress_model convert --model {model_dir} --out {out_dir} --scheme {scheme}"
+    cmd = (
+        f"training/.venv/bin/python -m training.compress convert --model {model_dir} --out {out_dir} --scheme {scheme}"
+    )
     if scheme == "int4":
         codebook, codes, scales = int4_pq(table)
         name = f"{man['name']}-int4"
@@ -493,15 +569,26 @@ def convert(model_dir: str, out_dir: str, scheme: str, subspaces: int, norm: boo
     cmd += f" --finetune-epochs {finetune_epochs} --finetune-lr {finetune_lr}"
     ckpt = find_checkpoint(src, man, table)
     print(json.dumps({"checkpoint": str(ckpt)}), flush=True)
-    model = finetune_transformer(ckpt, man["dataset"], reconstruct(codebook, codes, scales), finetune_epochs, finetune_lr, seed, threads)
+    model = finetune_transformer(
+        ckpt, man["dataset"], reconstruct(codebook, codes, scales), finetune_epochs, finetune_lr, seed, threads
+    )
     catalog = (src / man["files"]["catalog"]["path"]).read_bytes()
     with tempfile.TemporaryDirectory() as tmp:
         tuned = export_finetuned(model, src, man, Path(tmp))
         return write_model(tuned, out, man, codebook, codes, scales, catalog, name, cmd)
 
 
-def synthetic(out_dir: str, items: int, base: str, scheme: str, subspaces: int, seed: int, norm: bool = False,
-              catalog_format: str = "json", exact_frac: float = 0.0) -> dict:
+def synthetic(
+    out_dir: str,
+    items: int,
+    base: str,
+    scheme: str,
+    subspaces: int,
+    seed: int,
+    norm: bool = False,
+    catalog_format: str = "json",
+    exact_frac: float = 0.0,
+) -> dict:
     """Random item table for `items` items over the base model's transformer (speed and size only)."""
     src, out = Path(base), Path(out_dir)
     man = json.loads((src / "manifest.json").read_text())
@@ -535,25 +622,47 @@ def synthetic(out_dir: str, items: int, base: str, scheme: str, subspaces: int, 
     # minimal catalogue: ids "1".."N", no titles/genres/years, a Zipf-like popularity
     pop = (10_000 // np.arange(1, items + 1)).astype(np.int64)
     if catalog_format == "bin":
-        catalog = encode_catalog([str(i) for i in range(1, items + 1)], [""] * items, [[] for _ in range(items)], [None] * items,
-                                 pop.tolist())
+        catalog = encode_catalog(
+            [str(i) for i in range(1, items + 1)],
+            [""] * items,
+            [[] for _ in range(items)],
+            [None] * items,
+            pop.tolist(),
+        )
     else:
-        catalog = ('{"ids":[' + ",".join(f'"{i}"' for i in range(1, items + 1)) + '],"titles":[' + ",".join(['""'] * items)
-                   + '],"genres":[' + ",".join(["[]"] * items) + '],"years":[' + ",".join(["null"] * items)
-                   + '],"popularity":[' + ",".join(map(str, pop.tolist())) + "]}").encode()
-    cmd = (f"training/.venv/bin/python -m bench.compress_model synthetic --items {items} --out {out_dir} --base {base} --scheme {scheme} "
-           f"--subspaces {subspaces} --seed {seed}" + (" --norm" if norm else "") + f" --catalog {catalog_format}")
+        catalog = (
+            '{"ids":['
+            + ",".join(f'"{i}"' for i in range(1, items + 1))
+            + '],"titles":['
+            + ",".join(['""'] * items)
+            + '],"genres":['
+            + ",".join(["[]"] * items)
+            + '],"years":['
+            + ",".join(["null"] * items)
+            + '],"popularity":['
+            + ",".join(map(str, pop.tolist()))
+            + "]}"
+        ).encode()
+    cmd = (
+        f"training/.venv/bin/python -m training.compress synthetic --items {items} --out {out_dir} --base {base} --scheme {scheme} "
+        f"--subspaces {subspaces} --seed {seed}" + (" --norm" if norm else "") + f" --catalog {catalog_format}"
+    )
     exact = None
     if exact_frac > 0:
         # the most popular rows keep a random int8 token with the base model's scale distribution
         rows = popular_rows(pop, exact_frac)
         _, base_s = read_int8_raw(src, man)
-        exact = (rows, rng.integers(-127, 128, size=(len(rows), dim), dtype=np.int8),
-                 rng.choice(base_s[1:], size=len(rows)).astype(np.float32))
+        exact = (
+            rows,
+            rng.integers(-127, 128, size=(len(rows), dim), dtype=np.int8),
+            rng.choice(base_s[1:], size=len(rows)).astype(np.float32),
+        )
         cmd += f" --exact-frac {exact_frac}"
     man = dict(man)
     man["dataset"] = "synthetic"
-    return write_model(src, out, man, codebook, codes, scales, catalog, f"synthetic-{items}", cmd, item_count=items, exact=exact)
+    return write_model(
+        src, out, man, codebook, codes, scales, catalog, f"synthetic-{items}", cmd, item_count=items, exact=exact
+    )
 
 
 def quality(model_dir: str, data: str, users: int, schemes: list[str], seed: int, e2e: bool = False) -> None:
@@ -563,12 +672,14 @@ def quality(model_dir: str, data: str, users: int, schemes: list[str], seed: int
     reconstruction, on the same `users` random train users (paired). The end-to-end figure of a
     converted model (compressed history tokens too) is `npm run eval` on its folder."""
     import onnxruntime as ort
+
     src = Path(model_dir)
     man = json.loads((src / "manifest.json").read_text())
     table = read_int8_table(src, man)
     cat = json.loads((src / man["files"]["catalog"]["path"]).read_text())
     index = {s: i + 1 for i, s in enumerate(cat["ids"])}
-    rows = [json.loads(l) for l in open(data) if l.strip()]
+    with open(data) as f:
+        rows = [json.loads(line) for line in f if line.strip()]
     pick = np.random.default_rng(seed).choice(len(rows), size=min(users, len(rows)), replace=False)
     hist, nxt = [], []
     for r in pick:
@@ -576,15 +687,16 @@ def quality(model_dir: str, data: str, users: int, schemes: list[str], seed: int
         if len(it) >= 2:
             hist.append(it[:-1])
             nxt.append(it[-1])
+
     def user_vectors(model_path: Path) -> np.ndarray:
         sess = ort.InferenceSession(str(model_path), providers=["CPUExecutionProvider"])
         us = []
         for b in range(0, len(hist), 256):
-            hb = [h[-man["maxHistory"]:] for h in hist[b : b + 256]]
+            hb = [h[-man["maxHistory"] :] for h in hist[b : b + 256]]
             L = max(map(len, hb))
             x = np.zeros((len(hb), L), np.int64)
             for i, h in enumerate(hb):
-                x[i, L - len(h):] = h
+                x[i, L - len(h) :] = h
             feeds = {"history": x, "gate_bias": np.zeros((len(hb), man["experts"]), np.float32)}
             if any(i.name == "with_scores" for i in sess.get_inputs()):
                 feeds["with_scores"] = np.array(False)  # the user vectors only
@@ -611,7 +723,17 @@ def quality(model_dir: str, data: str, users: int, schemes: list[str], seed: int
         return tot / len(hist)
 
     base = ndcg(table)
-    print(json.dumps({"scheme": "int8 (shipped)", "bytesPerItem": table.shape[1] + 4, "ndcg10": round(base, 5), "users": len(hist)}), flush=True)
+    print(
+        json.dumps(
+            {
+                "scheme": "int8 (shipped)",
+                "bytesPerItem": table.shape[1] + 4,
+                "ndcg10": round(base, 5),
+                "users": len(hist),
+            }
+        ),
+        flush=True,
+    )
     trained: dict = {}
     exact_q, exact_s = read_int8_raw(src, man)
     popularity = np.asarray(cat["popularity"], dtype=np.float64)
@@ -648,8 +770,14 @@ def quality(model_dir: str, data: str, users: int, schemes: list[str], seed: int
             bpi += round(len(er) * (table.shape[1] + 4) / len(table), 2)
         v = ndcg(rec)
         mse = float(((rec - table) ** 2).sum(1).mean())
-        row = {"scheme": sch, "bytesPerItem": bpi, "ndcg10": round(v, 5), "relative": round(v / base - 1, 4),
-               "tokenMse": round(mse, 5), "users": len(hist)}
+        row = {
+            "scheme": sch,
+            "bytesPerItem": bpi,
+            "ndcg10": round(v, 5),
+            "relative": round(v / base - 1, 4),
+            "tokenMse": round(mse, 5),
+            "users": len(hist),
+        }
         if e2e:
             # the converted graph (history tokens from the compressed table too)
             with tempfile.TemporaryDirectory() as tmp:
@@ -668,16 +796,27 @@ def main() -> None:
     c.add_argument("--scheme", choices=["int4", "pq"], default="int4")
     c.add_argument("--subspaces", type=int, default=16, help="pq: subspaces M (int4: always dim/2)")
     c.add_argument("--norm", action="store_true", help="PQ on unit directions plus a float32 per-row scale")
-    c.add_argument("--score-aware", action="store_true",
-                   help="rescale each row so that the residual is orthogonal to the token (adds a per-row scale if there is none)")
-    c.add_argument("--finetune-epochs", type=int, default=0,
-                   help="quantisation-aware fine-tuning of the transformer on the compressed tokens (needs the model's training/runs checkpoint)")
+    c.add_argument(
+        "--score-aware",
+        action="store_true",
+        help="rescale each row so that the residual is orthogonal to the token (adds a per-row scale if there is none)",
+    )
+    c.add_argument(
+        "--finetune-epochs",
+        type=int,
+        default=0,
+        help="quantisation-aware fine-tuning of the transformer on the compressed tokens (needs the model's training/runs checkpoint)",
+    )
     c.add_argument("--finetune-lr", type=float, default=3e-4)
     c.add_argument("--threads", type=int, default=2)
     c.add_argument("--iters", type=int, default=15)
     c.add_argument("--seed", type=int, default=0)
-    c.add_argument("--exact-frac", type=float, default=0.0,
-                   help="pq with --norm: this fraction of the items, the most popular, keep their int8 token (mixed precision)")
+    c.add_argument(
+        "--exact-frac",
+        type=float,
+        default=0.0,
+        help="pq with --norm: this fraction of the items, the most popular, keep their int8 token (mixed precision)",
+    )
     s = sub.add_parser("synthetic")
     s.add_argument("--items", type=int, default=1_000_000)
     s.add_argument("--out", required=True)
@@ -687,27 +826,56 @@ def main() -> None:
     s.add_argument("--norm", action="store_true", help="pq: per-row float32 scales (as convert --norm)")
     s.add_argument("--seed", type=int, default=0)
     s.add_argument("--exact-frac", type=float, default=0.0, help="as convert --exact-frac (random int8 rows)")
-    s.add_argument("--catalog", choices=["json", "bin"], default="json",
-                   help="catalogue file: catalog.json, or the binary catalog.bin the engine reads in place (large catalogues)")
+    s.add_argument(
+        "--catalog",
+        choices=["json", "bin"],
+        default="json",
+        help="catalogue file: catalog.json, or the binary catalog.bin the engine reads in place (large catalogues)",
+    )
     q = sub.add_parser("quality")
     q.add_argument("--model", default="public/models/beauty")
     q.add_argument("--data", default="../shared/datasets/beauty/train.jsonl")
     q.add_argument("--users", type=int, default=15000)
     q.add_argument("--schemes", default="int4,pq16,pq32")
     q.add_argument("--seed", type=int, default=1)
-    q.add_argument("--e2e", action="store_true", help="also end to end: user vectors from the converted graph (compressed history tokens)")
+    q.add_argument(
+        "--e2e",
+        action="store_true",
+        help="also end to end: user vectors from the converted graph (compressed history tokens)",
+    )
     a = ap.parse_args()
     if a.cmd == "quality":
         quality(a.model, a.data, a.users, a.schemes.split(","), a.seed, a.e2e)
         return
     if a.cmd == "convert":
-        man = convert(a.model, a.out, a.scheme, a.subspaces, a.norm, a.score_aware, a.iters, a.seed,
-                      a.finetune_epochs, a.finetune_lr, a.threads, a.exact_frac)
+        man = convert(
+            a.model,
+            a.out,
+            a.scheme,
+            a.subspaces,
+            a.norm,
+            a.score_aware,
+            a.iters,
+            a.seed,
+            a.finetune_epochs,
+            a.finetune_lr,
+            a.threads,
+            a.exact_frac,
+        )
     else:
         man = synthetic(a.out, a.items, a.base, a.scheme, a.subspaces, a.seed, a.norm, a.catalog, a.exact_frac)
     total = sum(f["bytes"] for f in man["files"].values())
-    print(json.dumps({"out": a.out, "name": man["name"], "itemTable": man["itemTable"], "bytes": total,
-                      "files": {k: v["bytes"] for k, v in man["files"].items()}}))
+    print(
+        json.dumps(
+            {
+                "out": a.out,
+                "name": man["name"],
+                "itemTable": man["itemTable"],
+                "bytes": total,
+                "files": {k: v["bytes"] for k, v in man["files"].items()},
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

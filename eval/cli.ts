@@ -5,7 +5,7 @@
  *                   [--fp32] [--leave-last] [--dump FILE] [--threads N] [--ort-default]
  *
  * Progress and malformed-line reports go to stderr; the last line of stdout is one JSON object
- * with the figures (see bench/lib/evaluate.ts for the protocols and the unknown-id rules).
+ * with the figures (see eval/lib/evaluate.ts for the protocols and the unknown-id rules).
  * Exit code 0 on success, 1 on an error (bad model folder, integrity mismatch...), 2 on bad usage.
  */
 import { evaluate, type EvalOptions } from './lib/evaluate';
@@ -28,7 +28,8 @@ function parseArgs(argv: string[]): EvalOptions {
   const o: Partial<EvalOptions> = {};
   const int = (name: string, v: string | undefined, min: number): number => {
     const n = Number(v);
-    if (v === undefined || !Number.isInteger(n) || n < min) throw new UsageError(`${name} needs an integer ≥ ${min}, got ${v ?? 'nothing'}`);
+    if (v === undefined || !Number.isInteger(n) || n < min)
+      throw new UsageError(`${name} needs an integer ≥ ${min}, got ${v ?? 'nothing'}`);
     return n;
   };
   const val = (name: string, v: string | undefined): string => {
@@ -40,16 +41,36 @@ function parseArgs(argv: string[]): EvalOptions {
     const [flag, inline] = a.includes('=') ? [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)] : [a, undefined];
     const next = (): string | undefined => (inline !== undefined ? inline : argv[++i]);
     switch (flag) {
-      case '--model': o.model = val(flag, next()); break;
-      case '--data': o.data = val(flag, next()); break;
-      case '--batch': o.batch = int(flag, next(), 1); break;
-      case '--limit': o.limit = int(flag, next(), 0); break;
-      case '--threads': o.threads = int(flag, next(), 1); break;
-      case '--dump': o.dump = val(flag, next()); break;
-      case '--fp32': o.fp32 = true; break;
-      case '--leave-last': o.leaveLast = true; break;
-      case '--ort-default': o.exactQdq = false; break;
-      case '--adapt': o.adapt = true; break;
+      case '--model':
+        o.model = val(flag, next());
+        break;
+      case '--data':
+        o.data = val(flag, next());
+        break;
+      case '--batch':
+        o.batch = int(flag, next(), 1);
+        break;
+      case '--limit':
+        o.limit = int(flag, next(), 0);
+        break;
+      case '--threads':
+        o.threads = int(flag, next(), 1);
+        break;
+      case '--dump':
+        o.dump = val(flag, next());
+        break;
+      case '--fp32':
+        o.fp32 = true;
+        break;
+      case '--leave-last':
+        o.leaveLast = true;
+        break;
+      case '--ort-default':
+        o.exactQdq = false;
+        break;
+      case '--adapt':
+        o.adapt = true;
+        break;
       case '--adapter-options': {
         const v = val(flag, next());
         try {
@@ -59,8 +80,13 @@ function parseArgs(argv: string[]): EvalOptions {
         }
         break;
       }
-      case '--help': case '-h': console.log(USAGE); process.exit(0);
-      default: throw new UsageError(`unknown argument ${a}`);
+      case '--help':
+      case '-h':
+        console.log(USAGE);
+        // `return`: process.exit never returns, which the switch's fall-through check cannot see
+        return process.exit(0);
+      default:
+        throw new UsageError(`unknown argument ${a}`);
     }
   }
   if (!o.model) throw new UsageError('--model is required');
@@ -82,12 +108,22 @@ async function main(): Promise<void> {
   opts.progress = (msg) => process.stderr.write(`eval: ${msg}\n`);
   try {
     const report = await evaluate(opts);
-    const c = report.candidates, f = report.full;
-    if (c) console.error(`eval: candidates: ${report.candidateRows} rows, HR@1 ${c.hr1_mean.toFixed(4)} ± ${c.hr1_std.toFixed(4)} (${c.sets} sets), NDCG@5 ${c.ndcg5_mean.toFixed(4)}`);
-    if (f) console.error(`eval: full ranking: ${report.rows} rows${report.candidateRows ? " (also reported for candidate rows)" : ""}, HR@10 ${f.hr10.toFixed(4)}, NDCG@10 ${f.ndcg10.toFixed(4)}, HR@1 ${f.hr1.toFixed(4)}`);
-    if (report.adapt) console.error(`eval: adapter: ${report.adapt.updates} updates learned, ${report.adapt.refused} refused`);
-    console.error(`eval: ${report.rows} rows in ${report.seconds.toFixed(1)} s; unknown ids: history ${report.unknown.historyIds}, next ${report.unknown.next}, candidates ${report.unknown.candidateIds}; malformed lines ${report.malformedLines}`);
-    process.stdout.write(JSON.stringify(report) + '\n');
+    const c = report.candidates,
+      f = report.full;
+    if (c)
+      console.error(
+        `eval: candidates: ${report.candidateRows} rows, HR@1 ${c.hr1_mean.toFixed(4)} ± ${c.hr1_std.toFixed(4)} (${c.sets} sets), NDCG@5 ${c.ndcg5_mean.toFixed(4)}`,
+      );
+    if (f)
+      console.error(
+        `eval: full ranking: ${report.rows} rows${report.candidateRows ? ' (also reported for candidate rows)' : ''}, HR@10 ${f.hr10.toFixed(4)}, NDCG@10 ${f.ndcg10.toFixed(4)}, HR@1 ${f.hr1.toFixed(4)}`,
+      );
+    if (report.adapt)
+      console.error(`eval: adapter: ${report.adapt.updates} updates learned, ${report.adapt.refused} refused`);
+    console.error(
+      `eval: ${report.rows} rows in ${report.seconds.toFixed(1)} s; unknown ids: history ${report.unknown.historyIds}, next ${report.unknown.next}, candidates ${report.unknown.candidateIds}; malformed lines ${report.malformedLines}`,
+    );
+    process.stdout.write(`${JSON.stringify(report)}\n`);
   } catch (e) {
     console.error(`eval: error: ${(e as Error).message}`);
     process.exit(1);

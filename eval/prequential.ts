@@ -1,5 +1,5 @@
 /**
- * Prequential study of the on-device adapter (issue 5):
+ * Prequential study of the on-device adapter:
  *
  *   npm run study:adapt -- --dataset movielens [--model DIR] [--users N] [--max-steps N]
  *                          [--adapter-options JSON] [--write] [--seed N]
@@ -8,7 +8,7 @@
  * model folder's holdout-users.json, written by `bash training/holdout.sh <dataset>`) item by
  * item, as the visitor would generate it: at step t the model predicts item t from items < t,
  * with and without the adapter, then the adapter learns from item t (exactly the browser's code:
- * src/core/adapter.ts through bench/lib/adapt.ts).
+ * src/core/adapter.ts through eval/lib/adapt.ts).
  *
  * Metrics per step, full ranking over the catalogue with the history removed: HR@10, NDCG@10,
  * HR@1; candidate protocol for datasets that have one (MovieLens, LastFM): HitRatio@1 among the
@@ -65,23 +65,43 @@ function parseArgs(argv: string[]): Args {
       return n;
     };
     switch (f) {
-      case '--dataset': a.dataset = v(); break;
-      case '--model': a.model = v(); break;
-      case '--users': a.users = int(); break;
-      case '--skip': a.skip = int(); break;
-      case '--max-steps': a.maxSteps = int(); break;
-      case '--seed': a.seed = int(); break;
-      case '--adapter-options': a.adapter = JSON.parse(v()) as AdapterOptions; break;
-      case '--write': a.write = true; break;
-      case '--help': case '-h': console.log(USAGE); process.exit(0);
-      default: throw new Error(`unknown argument ${f}`);
+      case '--dataset':
+        a.dataset = v();
+        break;
+      case '--model':
+        a.model = v();
+        break;
+      case '--users':
+        a.users = int();
+        break;
+      case '--skip':
+        a.skip = int();
+        break;
+      case '--max-steps':
+        a.maxSteps = int();
+        break;
+      case '--seed':
+        a.seed = int();
+        break;
+      case '--adapter-options':
+        a.adapter = JSON.parse(v()) as AdapterOptions;
+        break;
+      case '--write':
+        a.write = true;
+        break;
+      case '--help':
+      case '-h':
+        console.log(USAGE);
+        // `return`: process.exit never returns, which the switch's fall-through check cannot see
+        return process.exit(0);
+      default:
+        throw new Error(`unknown argument ${f}`);
     }
   }
   if (!a.dataset) throw new Error('--dataset is required');
   a.model ??= join(REPO, 'training/runs/holdout', a.dataset);
   return a as Args;
 }
-
 
 const BUCKETS: [string, number, number][] = [
   ['1–4', 1, 4],
@@ -102,7 +122,10 @@ interface UserSums {
 }
 
 function newSums(): UserSums {
-  return { steps: GROUPS.map(() => 0), sums: GROUPS.map(() => Object.fromEntries(METRICS.map((m) => [m, [0, 0]])) as Record<Metric, [number, number]>) };
+  return {
+    steps: GROUPS.map(() => 0),
+    sums: GROUPS.map(() => Object.fromEntries(METRICS.map((m) => [m, [0, 0]])) as Record<Metric, [number, number]>),
+  };
 }
 
 interface GroupResult {
@@ -115,7 +138,9 @@ interface GroupResult {
 function summarise(users: UserSums[], hasCandidates: boolean, seed: number): GroupResult[] {
   const rand = mulberry32(seed ^ 0xb007);
   const B = 1000;
-  const resamples = Array.from({ length: B }, () => Int32Array.from({ length: users.length }, () => Math.floor(rand() * users.length)));
+  const resamples = Array.from({ length: B }, () =>
+    Int32Array.from({ length: users.length }, () => Math.floor(rand() * users.length)),
+  );
   return GROUPS.map(([group], g) => {
     const steps = users.reduce((a, u) => a + u.steps[g]!, 0);
     const metrics = {} as GroupResult['metrics'];
@@ -125,7 +150,8 @@ function summarise(users: UserSums[], hasCandidates: boolean, seed: number): Gro
         continue;
       }
       const tot = (idx: ArrayLike<number> | null): [number, number] => {
-        let a = 0, b = 0;
+        let a = 0,
+          b = 0;
         const n = idx ? idx.length : users.length;
         for (let i = 0; i < n; i++) {
           const u = users[idx ? idx[i]! : i]!;
@@ -139,11 +165,19 @@ function summarise(users: UserSums[], hasCandidates: boolean, seed: number): Gro
         metrics[m] = steps ? { shipped: a / steps, adapted: b / steps, rel: NaN, lo: NaN, hi: NaN } : null;
         continue;
       }
-      const rels = resamples.map((idx) => {
-        const [x, y] = tot(idx);
-        return x > 0 ? y / x - 1 : 0;
-      }).sort((p, q) => p - q);
-      metrics[m] = { shipped: a / steps, adapted: b / steps, rel: b / a - 1, lo: rels[Math.floor(0.025 * B)]!, hi: rels[Math.ceil(0.975 * B) - 1]! };
+      const rels = resamples
+        .map((idx) => {
+          const [x, y] = tot(idx);
+          return x > 0 ? y / x - 1 : 0;
+        })
+        .sort((p, q) => p - q);
+      metrics[m] = {
+        shipped: a / steps,
+        adapted: b / steps,
+        rel: b / a - 1,
+        lo: rels[Math.floor(0.025 * B)]!,
+        hi: rels[Math.ceil(0.975 * B) - 1]!,
+      };
     }
     return { group, users: users.filter((u) => u.steps[g]! > 0).length, steps, metrics };
   });
@@ -182,7 +216,9 @@ async function main(): Promise<void> {
   const t0 = performance.now();
   const hold = join(args.model, 'holdout-users.json');
   if (!existsSync(hold)) {
-    console.error(`study: ${hold} does not exist: train the held-out-user model first: bash training/holdout.sh ${args.dataset}`);
+    console.error(
+      `study: ${hold} does not exist: train the held-out-user model first: bash training/holdout.sh ${args.dataset}`,
+    );
     process.exit(1);
   }
   const holdout = new Set((JSON.parse(readFileSync(hold, 'utf8')) as unknown[]).map(String));
@@ -197,14 +233,19 @@ async function main(): Promise<void> {
     const row = JSON.parse(line) as { user: string; items: (number | string)[] };
     if (!holdout.has(String(row.user))) continue;
     if (seen++ < args.skip) continue;
-    const items = row.items.map((id) => m.catalog.indexOf(String(id))).filter((i): i is number => i !== undefined && i <= m.manifest.itemCount);
+    const items = row.items
+      .map((id) => m.catalog.indexOf(String(id)))
+      .filter((i): i is number => i !== undefined && i <= m.manifest.itemCount);
     if (items.length >= 2) seqs.push({ user: String(row.user), items: items.slice(0, args.maxSteps + 1) });
     if (seqs.length >= args.users) break;
   }
   const N = m.manifest.itemCount;
   const users: UserSums[] = [];
-  let refused = 0, updates = 0, skipped = 0;
-  const scoresBase = new Float32Array(N + 1), scoresAd = new Float32Array(N + 1);
+  let refused = 0,
+    updates = 0,
+    skipped = 0;
+  const scoresBase = new Float32Array(N + 1),
+    scoresAd = new Float32Array(N + 1);
   let lastProgress = performance.now();
   // the model's vectors for every prefix, computed for chunks of users in batched runs
   const CHUNK = 64;
@@ -216,7 +257,11 @@ async function main(): Promise<void> {
     const T = seq.length;
     if (u % CHUNK === 0) {
       const chunk = seqs.slice(u, u + CHUNK).map((s) => s.items);
-      vectorsOf = await prefixVectors(m, chunk, chunk.map((s) => s.length - 1));
+      vectorsOf = await prefixVectors(
+        m,
+        chunk,
+        chunk.map((s) => s.length - 1),
+      );
     }
     const replay = new Replay(tableSrc, dim, experts, vectorsOf(u % CHUNK), args.adapter);
     const sums = newSums();
@@ -274,7 +319,9 @@ async function main(): Promise<void> {
   const options = { ...ADAPTER_DEFAULTS, ...args.adapter };
   const md = table(args.dataset, results, hasCandidates);
   console.error(md);
-  console.error(`study: ${seqs.length} users, ${updates} updates (${refused} refused, ${skipped} repeated targets skipped) in ${seconds.toFixed(1)} s`);
+  console.error(
+    `study: ${seqs.length} users, ${updates} updates (${refused} refused, ${skipped} repeated targets skipped) in ${seconds.toFixed(1)} s`,
+  );
   const report = {
     dataset: args.dataset,
     model: relative(REPO, resolve(args.model)),
@@ -289,11 +336,15 @@ async function main(): Promise<void> {
   };
   if (args.write) writeDoc(args, md, report);
   await m.session.release();
-  process.stdout.write(JSON.stringify(report) + '\n');
+  process.stdout.write(`${JSON.stringify(report)}\n`);
 }
 
 /** Replaces this dataset's block inside the adapter-study section of docs/benchmarks.md. */
-function writeDoc(args: Args, md: string, report: { users: number; updates: number; seconds: number; modelVersion: string }): void {
+function writeDoc(
+  args: Args,
+  md: string,
+  report: { users: number; updates: number; seconds: number; modelVersion: string },
+): void {
   const path = join(REPO, 'docs/benchmarks.md');
   let doc = readFileSync(path, 'utf8');
   const start = `<!-- adapter-study:${args.dataset}:start -->`;
@@ -308,13 +359,14 @@ function writeDoc(args: Args, md: string, report: { users: number; updates: numb
     md,
     end,
   ].join('\n');
-  const i = doc.indexOf(start), j = doc.indexOf(end);
+  const i = doc.indexOf(start),
+    j = doc.indexOf(end);
   if (i >= 0 && j > i) doc = doc.slice(0, i) + block + doc.slice(j + end.length);
   else {
     const marker = '<!-- adapter-study:end -->';
     const k = doc.indexOf(marker);
     if (k < 0) throw new Error('docs/benchmarks.md has no adapter-study section (<!-- adapter-study:end --> marker)');
-    doc = doc.slice(0, k) + block + '\n\n' + doc.slice(k);
+    doc = `${doc.slice(0, k) + block}\n\n${doc.slice(k)}`;
   }
   writeFileSync(path, doc);
 }

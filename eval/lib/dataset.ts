@@ -46,16 +46,17 @@ export function parseRow(text: string, line: number, leaveLast: boolean): RawRow
   if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new Error('not a JSON object');
   const o = v as Record<string, unknown>;
   if (leaveLast) {
-    const items = idArray(o['items'], 'items');
+    const items = idArray(o.items, 'items');
     if (items.length < 2) throw new Error(`--leave-last needs at least 2 items, the row has ${items.length}`);
     return { line, history: items.slice(0, -1), next: items[items.length - 1]!, candidates: null };
   }
-  if (o['history'] === undefined && o['items'] !== undefined) throw new Error('a train row ("items", no "history"/"next"): use --leave-last');
-  const history = idArray(o['history'], 'history');
-  if (!isId(o['next'])) throw new Error(`next must be an id, got ${JSON.stringify(o['next'])}`);
+  if (o.history === undefined && o.items !== undefined)
+    throw new Error('a train row ("items", no "history"/"next"): use --leave-last');
+  const history = idArray(o.history, 'history');
+  if (!isId(o.next)) throw new Error(`next must be an id, got ${JSON.stringify(o.next)}`);
   let candidates: RawId[][] | null = null;
-  if (o['candidates'] !== undefined && o['candidates'] !== null) {
-    const c = o['candidates'];
+  if (o.candidates !== undefined && o.candidates !== null) {
+    const c = o.candidates;
     if (!Array.isArray(c) || c.length === 0) throw new Error('candidates must be a non-empty array of id arrays');
     candidates = c.map((set, i) => {
       const ids = idArray(set, `candidates[${i}]`);
@@ -63,7 +64,7 @@ export function parseRow(text: string, line: number, leaveLast: boolean): RawRow
       return ids;
     });
   }
-  return { line, history, next: o['next'] as RawId, candidates };
+  return { line, history, next: o.next as RawId, candidates };
 }
 
 /** A row with ids mapped to model indices. */

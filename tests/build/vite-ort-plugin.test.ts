@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build, createServer } from 'vite';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ortDistDir, ortRuntimePlugin } from '../../src/engine/vite-ort-plugin';
+import { ortDistDir, ortRuntimePlugin } from '../../build/vite-ort-plugin';
 
 const root = mkdtempSync(join(tmpdir(), 'localrec-vite-'));
 writeFileSync(join(root, 'index.html'), '<!doctype html><script type="module" src="./main.js"></script>');
