@@ -9,10 +9,11 @@
  *                      next to the modules (src/engine/config.ts)
  * Type declarations (dist/lib/types/) come from `tsc -p tsconfig.lib.json`.
  */
-import { copyFileSync, mkdirSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { defineConfig, type Plugin } from 'vite';
+import { customElementsManifest } from './src/widget/meta';
 
 const root = dirname(fileURLToPath(import.meta.url));
 const outDir = join(root, 'dist/lib');
@@ -39,6 +40,60 @@ function copyOrtRuntime(): Plugin {
   };
 }
 
+/**
+ * The built modules as a consumer's bundler (Vite, webpack 5) reads them again:
+ * - the Worker is created with the one form every bundler recognises and bundles as a worker,
+ *   `new Worker(new URL('./assets/worker-….js', import.meta.url), { type: 'module' })` (Vite's
+ *   library output nests a second `new URL` there, which bundlers do not follow);
+ * - onnxruntime-web's own `new URL('ort.….min.mjs', import.meta.url)` (taken only under Node's
+ *   file: URLs, never in a browser) would make a bundler look for a file that is not shipped:
+ *   it becomes `import.meta.url`, which is what that branch resolves to in a browser anyway.
+ */
+function bundlerFriendlyOutput(): Plugin {
+  return {
+    name: 'localrec-bundler-friendly-output',
+    apply: 'build',
+    writeBundle() {
+      const files = [...readdirSync(outDir), ...readdirSync(join(outDir, 'assets')).map((f) => `assets/${f}`)].filter(
+        (f) => f.endsWith('.js'),
+      );
+      let workers = 0;
+      for (const f of files) {
+        const path = join(outDir, f);
+        const before = readFileSync(path, 'utf8');
+        const after = before
+          .replace(
+            /new Worker\(new URL\(\s*(?:\/\*[^*]*\*\/\s*)?new URL\(`(assets\/worker-[\w-]+\.js)`,import\.meta\.url\)\.href,``\+import\.meta\.url\)/g,
+            (_m, file: string) => {
+              workers++;
+              return `new Worker(new URL("./${file}",import.meta.url)`;
+            },
+          )
+          .replace(
+            /new URL\(new URL\(`ort\.\w+\.min\.mjs`,import\.meta\.url\)\.href,(\w+)\)\.href/g,
+            'import.meta.url',
+          );
+        if (after !== before) writeFileSync(path, after);
+      }
+      if (workers !== 1) throw new Error(`lib build: expected one Worker construction to rewrite, found ${workers}`);
+    },
+  };
+}
+
+/** custom-elements.json (the element's attributes, properties, events, slots, parts) from src/widget/meta.ts. */
+function customElementsJson(): Plugin {
+  return {
+    name: 'localrec-custom-elements-json',
+    apply: 'build',
+    closeBundle() {
+      writeFileSync(
+        join(outDir, 'custom-elements.json'),
+        `${JSON.stringify(customElementsManifest('dist/lib/widget.js'), null, 2)}\n`,
+      );
+    },
+  };
+}
+
 export default defineConfig({
   // relative URLs: the worker and chunks load next to the modules wherever the shop puts them
   base: './',
@@ -47,8 +102,14 @@ export default defineConfig({
     // The variant of onnxruntime-web that loads its wasm runtime from `wasmPaths` at run time
     // (the default export inlines 27 MB of wasm into the bundle in library mode).
     alias: [
-      { find: /^onnxruntime-web\/webgpu$/, replacement: join(root, 'node_modules/onnxruntime-web/dist/ort.webgpu.min.mjs') },
-      { find: /^onnxruntime-web\/wasm$/, replacement: join(root, 'node_modules/onnxruntime-web/dist/ort.wasm.min.mjs') },
+      {
+        find: /^onnxruntime-web\/webgpu$/,
+        replacement: join(root, 'node_modules/onnxruntime-web/dist/ort.webgpu.min.mjs'),
+      },
+      {
+        find: /^onnxruntime-web\/wasm$/,
+        replacement: join(root, 'node_modules/onnxruntime-web/dist/ort.wasm.min.mjs'),
+      },
     ],
   },
   define: { 'import.meta.env.LOCALREC_LIB': 'true' },
@@ -73,5 +134,5 @@ export default defineConfig({
       },
     },
   },
-  plugins: [copyOrtRuntime()],
+  plugins: [copyOrtRuntime(), bundlerFriendlyOutput(), customElementsJson()],
 });

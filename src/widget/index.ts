@@ -14,8 +14,26 @@
 import { defineElements } from './element';
 
 export * from '../index';
-export { configure, getRecommender, onProgress, type Recommender, track, type WidgetConfig } from './api';
-export { defineElements, LocalrecRecommendations, type Rendered as RecommendationsRow } from './element';
+export {
+  configure,
+  getRecommender,
+  onProgress,
+  type Recommender,
+  TRACK_WAIT_MS,
+  track,
+  type WarningDetail,
+  type WidgetConfig,
+} from './api';
+export {
+  defineElements,
+  type ErrorDetail,
+  LocalrecRecommendations,
+  type Placement,
+  type RenderDetail,
+  type Rendered as RecommendationsRow,
+  type SelectDetail,
+} from './element';
+export type { ImagePolicy, ProductFields } from './format';
 export type { StringOverrides, WidgetStrings } from './strings';
 
 defineElements();

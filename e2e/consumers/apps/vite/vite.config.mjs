@@ -1,0 +1,2 @@
+// Vite with its defaults; nothing localrec-specific.
+export default {};
