@@ -29,8 +29,8 @@ export interface WidgetConfig {
   /** Base URL of onnxruntime-web's .wasm/.mjs files, on the shop's origin (default: see `env`). */
   wasmPaths?: string;
   backend?: BackendChoice;
-  /** Use an already created recommender instead of creating one. */
-  recommender?: Recommender;
+  /** Use an already created recommender (or one being created) instead of creating one. */
+  recommender?: Recommender | Promise<Recommender>;
   /** Extra listener for model download progress. */
   onProgress?: (p: LoadProgress) => void;
   /** Replacements for any of the widget's texts (see WidgetStrings). */
@@ -94,12 +94,18 @@ export function configure(c: WidgetConfig): void {
   if (c.product !== undefined) config.product = c.product;
   markConfigured();
   if (pending) {
-    if (c.recommender) pending = Promise.resolve(c.recommender);
+    if (c.recommender) pending = given(c.recommender);
     return;
   }
   const { strings: _strings, ...rest } = c;
   config = { ...config, ...Object.fromEntries(Object.entries(rest).filter(([, v]) => v !== undefined)) };
-  if (c.recommender) pending = Promise.resolve(c.recommender);
+  if (c.recommender) pending = given(c.recommender);
+}
+
+function given(r: Recommender | Promise<Recommender>): Promise<Recommender> {
+  const p = Promise.resolve(r);
+  p.catch(reportedToCallers);
+  return p;
 }
 
 /** Fill in configuration from element attributes, without overriding `configure()`. */
