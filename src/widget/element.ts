@@ -717,7 +717,11 @@ declare global {
     'localrec-error': CustomEvent<ErrorDetail>;
     'localrec-warning': CustomEvent<WarningDetail>;
   }
+  /** the events bubble and are composed: a page may listen on the document */
   interface DocumentEventMap {
+    'localrec-select': CustomEvent<SelectDetail>;
+    'localrec-render': CustomEvent<RenderDetail>;
+    'localrec-error': CustomEvent<ErrorDetail>;
     'localrec-warning': CustomEvent<WarningDetail>;
   }
 }

@@ -39,12 +39,17 @@ describe('rowReasons', () => {
     expect(rowReasons(row, stringsFor('de'), lookup)).toEqual(['Weil Sie Heat (1995) gekauft haben', 'Auch von Acme']);
   });
 
-  it('keeps popular and unknown reasons as they are', () => {
+  it('varies a row of popular items by their genres', () => {
     const row = [
-      { id: 'p', reason: { kind: 'popular' as const } },
-      { id: 'q', reason: { kind: 'similar' as const, itemId: 'gone' } },
-      { id: 'r' },
+      { id: 'p1', reason: { kind: 'popular' as const }, genres: ['Drama'] },
+      { id: 'p2', reason: { kind: 'popular' as const }, genres: ['Drama', 'Comedy'] },
+      { id: 'p3', reason: { kind: 'popular' as const }, genres: ['unknown'] },
     ];
-    expect(rowReasons(row, stringsFor('en'), lookup)).toEqual(['Popular', '', '']);
+    expect(rowReasons(row, stringsFor('en'), lookup)).toEqual(['Popular', 'Popular in Drama', 'Popular']);
+  });
+
+  it('keeps unknown reasons as they are', () => {
+    const row = [{ id: 'q', reason: { kind: 'similar' as const, itemId: 'gone' } }, { id: 'r' }];
+    expect(rowReasons(row, stringsFor('en'), lookup)).toEqual(['', '']);
   });
 });

@@ -22,6 +22,8 @@ export interface WidgetStrings {
   /** `{title}`: the item the row is about */
   similarTo: string;
   popular: string;
+  /** `{genre}`: a popular item, named by one of its genres (varies a row of popular items) */
+  popularIn: string;
   /** one event of the visitor's history, as a list of it shows it ('Viewed', 'Bought', …) */
   eventLabels: Record<EventType, string>;
   /** `{genres}`, `{title}`: a reason naming what the card shares with the item it comes from */
@@ -55,6 +57,7 @@ const en: WidgetStrings = {
   },
   similarTo: 'Similar to {title}',
   popular: 'Popular',
+  popularIn: 'Popular in {genre}',
   eventLabels: { view: 'Viewed', click: 'Clicked', add_to_cart: 'Added to cart', purchase: 'Bought', rate: 'Rated' },
   sharedGenres: '{genres}, like {title}',
   sameBrand: 'Also from {brand}',
@@ -89,6 +92,7 @@ const de: WidgetStrings = {
   },
   similarTo: 'Ähnlich wie {title}',
   popular: 'Beliebt',
+  popularIn: 'Beliebt in {genre}',
   eventLabels: {
     view: 'Angesehen',
     click: 'Angeklickt',
@@ -173,9 +177,12 @@ export function rowReasons(
   const used = new Map<string, number>();
   return items.map((item) => {
     const primary = reasonText(item.reason, s, (id) => lookup(id)?.title);
-    if (!primary || !item.reason || item.reason.kind === 'popular') return primary;
-    const from = lookup(item.reason.itemId);
+    if (!primary || !item.reason) return primary;
     const options = [primary];
+    const from = item.reason.kind === 'popular' ? undefined : lookup(item.reason.itemId);
+    if (item.reason.kind === 'popular')
+      for (const g of (item.genres ?? []).filter((x) => x && x !== 'unknown').slice(0, 2))
+        options.push(fill(s.popularIn, { genre: g }));
     if (from) {
       if (item.brand && from.brand && item.brand === from.brand) options.push(fill(s.sameBrand, { brand: item.brand }));
       const shared = (item.genres ?? []).filter((g) => g && g !== 'unknown' && from.genres.includes(g));
