@@ -25,12 +25,15 @@ test('the page loads nothing but the library build and its own files', async ({ 
   await readyRow(page, '#similar');
   const origin = new URL(page.url()).origin;
   const paths = requests.map((u) => new URL(u)).map((u) => (u.origin === origin ? u.pathname : u.href));
-  for (const p of paths) expect(p).toMatch(/^\/(embed\.html|sw\.js|lib\/|models\/movielens\/)/);
+  // products/: the shop's own product images (demo/postbuild.ts draws them)
+  for (const p of paths) expect(p).toMatch(/^\/(embed\.html|sw\.js|lib\/|models\/movielens\/|products\/)/);
   expect(paths).toContain('/lib/widget.js');
   expect(paths.some((p) => p.startsWith('/lib/ort/'))).toBe(true);
 });
 
-test('no CSS leaks between the host page and the widget; theming through custom properties and ::part', async ({ page }) => {
+test('no CSS leaks between the host page and the widget; theming through custom properties and ::part', async ({
+  page,
+}) => {
   await page.goto('/embed.html');
   await readyRow(page, '#for-you');
   const card = page.locator('#for-you .card').first();
@@ -62,7 +65,10 @@ test('no CSS leaks between the host page and the widget; theming through custom 
   // the host's ::part(heading) rule applies
   expect(inside.h2Color).toBe('rgb(11, 110, 79)');
   // the host's --localrec-accent reaches the progress/reason colour
-  const reasonColor = await page.locator('#for-you .reason').first().evaluate((e) => getComputedStyle(e).color);
+  const reasonColor = await page
+    .locator('#for-you .reason')
+    .first()
+    .evaluate((e) => getComputedStyle(e).color);
   expect(reasonColor).toBe('rgb(11, 110, 79)');
 
   // ...and the widget's rules for .card/.title/h2 do not touch the host's elements with the same names.
@@ -70,7 +76,15 @@ test('no CSS leaks between the host page and the widget; theming through custom 
     const card = getComputedStyle(document.querySelector('.card.product')!);
     const title = getComputedStyle(document.querySelector('.card.product .title')!);
     const h2 = getComputedStyle(document.querySelector('h2')!);
-    return { cardBorder: card.borderTopStyle, cardBg: card.backgroundColor, titleClamp: title.webkitLineClamp, titleHeight: title.height, h2: h2.textTransform, h2Size: h2.fontSize, font: card.fontFamily };
+    return {
+      cardBorder: card.borderTopStyle,
+      cardBg: card.backgroundColor,
+      titleClamp: title.webkitLineClamp,
+      titleHeight: title.height,
+      h2: h2.textTransform,
+      h2Size: h2.fontSize,
+      font: card.fontFamily,
+    };
   });
   expect(outside.cardBorder).toBe('dotted');
   expect(outside.cardBg).toBe('rgb(255, 248, 229)');
@@ -175,7 +189,9 @@ test.describe('model files controlled by the test', () => {
   });
 
   test('a broken model file: the widget reports an error in place, the shop page keeps working', async ({ page }) => {
-    await page.route('**/models/movielens/items.bin', (route) => route.fulfill({ status: 200, body: 'not the item table' }));
+    await page.route('**/models/movielens/items.bin', (route) =>
+      route.fulfill({ status: 200, body: 'not the item table' }),
+    );
     const errors: unknown[] = [];
     await page.exposeFunction('reportLocalrecError', (code: string) => errors.push(code));
     await page.addInitScript(() => {
@@ -188,8 +204,9 @@ test.describe('model files controlled by the test', () => {
     const widget = page.locator('#for-you');
     const box = (await widget.boundingBox())!;
     await expect(widget).toHaveAttribute('data-state', 'error');
-    // the shopper reads a plain sentence, never the developer's error
-    await expect(page.locator('#for-you .status')).toHaveText('Recommendations are not available right now.');
+    // the shopper reads a plain sentence (the shop's own fallback content), never the developer's error
+    await expect(page.locator('#for-you [slot="fallback"]')).toHaveText('Recommendations are not available right now.');
+    await expect(page.locator('#for-you [slot="fallback"]')).toBeVisible();
     await expect(widget).not.toContainText(/items\.bin|sha256|integrity|Error/);
     await expect.poll(() => errors).toContain('model-integrity');
     expect((await widget.boundingBox())!.height).toBe(box.height);

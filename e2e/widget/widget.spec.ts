@@ -118,15 +118,13 @@ test("images: 'same-origin' refuses other origins (the drawn poster instead), no
   await open(page, '?products=1&images=same-origin');
   await stage(page, '<localrec-recommendations id="r" placement="home" k="8"></localrec-recommendations>');
   await expect(page.locator('#r')).toHaveAttribute('data-state', 'ready');
-  const cards = await page
-    .locator('#r .card')
-    .evaluateAll((cs) =>
-      cs.map((c) => ({
-        id: Number((c as HTMLElement).dataset.itemId),
-        img: !!c.querySelector('img'),
-        drawn: !!c.querySelector('.initials'),
-      })),
-    );
+  const cards = await page.locator('#r .card').evaluateAll((cs) =>
+    cs.map((c) => ({
+      id: Number((c as HTMLElement).dataset.itemId),
+      img: !!c.querySelector('img'),
+      drawn: !!c.querySelector('.initials'),
+    })),
+  );
   expect(cards.some((c) => c.id % 2 === 1)).toBe(true);
   for (const c of cards) expect(c).toEqual({ id: c.id, img: c.id % 2 === 0, drawn: c.id % 2 === 1 });
   await page.waitForTimeout(300);

@@ -102,6 +102,8 @@ export class LocalrecRecommendations extends HTMLElement {
   readonly #row: HTMLUListElement;
   readonly #prev: HTMLButtonElement;
   readonly #next: HTMLButtonElement;
+  readonly #wrap: HTMLElement;
+  readonly #fallback: HTMLDivElement;
   #rec: Recommender | null = null;
   #unsubscribe: (() => void) | null = null;
   #unProgress: (() => void) | null = null;
@@ -123,6 +125,7 @@ export class LocalrecRecommendations extends HTMLElement {
       this.#root.append(style);
     }
     const wrap = el('section', 'wrap', 'container');
+    this.#wrap = wrap;
     const head = el('div', 'head', 'header');
     this.#headingEl = el('h2', '', 'heading');
     this.#headingEl.id = 'h';
@@ -145,6 +148,7 @@ export class LocalrecRecommendations extends HTMLElement {
     wrap.setAttribute('aria-labelledby', 'h');
     wrap.append(head, this.#status, this.#row);
     const fallback = el('div', 'fallback');
+    this.#fallback = fallback;
     const slot = el('slot');
     slot.name = 'fallback';
     fallback.append(slot);
@@ -626,6 +630,12 @@ export class LocalrecRecommendations extends HTMLElement {
   }
 
   #fail(e: unknown): void {
+    // the shop's fallback content takes the room the row had reserved (nothing below it moves);
+    // without fallback content the row takes no room at all
+    const slot = this.#fallback.querySelector('slot');
+    const hasFallback = !!slot?.assignedNodes({ flatten: true }).some((n) => n.nodeType === 1 || n.textContent?.trim());
+    const reserved = this.dataset.state === 'error' ? 0 : this.#wrap.getBoundingClientRect().height;
+    if (hasFallback && reserved) this.#fallback.style.minHeight = `${reserved}px`;
     this.#setState('error');
     this.#status.replaceChildren();
     // the shopper sees the shop's fallback slot or nothing (the row hides itself, see styles.ts);
