@@ -26,11 +26,7 @@ async function ready(page: Page, widget: string): Promise<void> {
 async function main(): Promise<void> {
   if (!process.argv.includes('--no-build')) execSync('npm run build', { cwd: root, stdio: 'inherit' });
   mkdirSync(out, { recursive: true });
-  const server = await preview({
-    root,
-    logLevel: 'warn',
-    preview: { host: '127.0.0.1', port: PORT, strictPort: true },
-  });
+  const server = await preview({ root, logLevel: 'warn', preview: { host: '127.0.0.1', port: PORT, strictPort: true } });
   const browser = await pw.launch(chromium);
   try {
     const page = await browser.newPage({ viewport: { width: 1280, height: 860 }, deviceScaleFactor: 1 });
@@ -50,11 +46,7 @@ async function main(): Promise<void> {
 
     await page.goto(`${base}#/`);
     await ready(page, '#next-for-you');
-    await page.screenshot({
-      path: join(out, 'store-home.png'),
-      clip: { x: 0, y: 0, width: 1280, height: 1180 },
-      fullPage: true,
-    });
+    await page.screenshot({ path: join(out, 'store-home.png'), clip: { x: 0, y: 0, width: 1280, height: 1180 }, fullPage: true });
 
     await page.goto(`${base}#/data`);
     await page.locator('.gate-row').first().waitFor();

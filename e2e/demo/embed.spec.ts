@@ -31,9 +31,7 @@ test('the page loads nothing but the library build and its own files', async ({ 
   expect(paths.some((p) => p.startsWith('/lib/ort/'))).toBe(true);
 });
 
-test('no CSS leaks between the host page and the widget; theming through custom properties and ::part', async ({
-  page,
-}) => {
+test('no CSS leaks between the host page and the widget; theming through custom properties and ::part', async ({ page }) => {
   await page.goto('/embed.html');
   await readyRow(page, '#for-you');
   const card = page.locator('#for-you .card').first();
@@ -65,10 +63,7 @@ test('no CSS leaks between the host page and the widget; theming through custom 
   // the host's ::part(heading) rule applies
   expect(inside.h2Color).toBe('rgb(11, 110, 79)');
   // the host's --localrec-accent reaches the progress/reason colour
-  const reasonColor = await page
-    .locator('#for-you .reason')
-    .first()
-    .evaluate((e) => getComputedStyle(e).color);
+  const reasonColor = await page.locator('#for-you .reason').first().evaluate((e) => getComputedStyle(e).color);
   expect(reasonColor).toBe('rgb(11, 110, 79)');
 
   // ...and the widget's rules for .card/.title/h2 do not touch the host's elements with the same names.
@@ -76,15 +71,7 @@ test('no CSS leaks between the host page and the widget; theming through custom 
     const card = getComputedStyle(document.querySelector('.card.product')!);
     const title = getComputedStyle(document.querySelector('.card.product .title')!);
     const h2 = getComputedStyle(document.querySelector('h2')!);
-    return {
-      cardBorder: card.borderTopStyle,
-      cardBg: card.backgroundColor,
-      titleClamp: title.webkitLineClamp,
-      titleHeight: title.height,
-      h2: h2.textTransform,
-      h2Size: h2.fontSize,
-      font: card.fontFamily,
-    };
+    return { cardBorder: card.borderTopStyle, cardBg: card.backgroundColor, titleClamp: title.webkitLineClamp, titleHeight: title.height, h2: h2.textTransform, h2Size: h2.fontSize, font: card.fontFamily };
   });
   expect(outside.cardBorder).toBe('dotted');
   expect(outside.cardBg).toBe('rgb(255, 248, 229)');
@@ -189,9 +176,7 @@ test.describe('model files controlled by the test', () => {
   });
 
   test('a broken model file: the widget reports an error in place, the shop page keeps working', async ({ page }) => {
-    await page.route('**/models/movielens/items.bin', (route) =>
-      route.fulfill({ status: 200, body: 'not the item table' }),
-    );
+    await page.route('**/models/movielens/items.bin', (route) => route.fulfill({ status: 200, body: 'not the item table' }));
     const errors: unknown[] = [];
     await page.exposeFunction('reportLocalrecError', (code: string) => errors.push(code));
     await page.addInitScript(() => {

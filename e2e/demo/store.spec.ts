@@ -33,9 +33,7 @@ test('browse, reload, erase and pause — all offline after the first load', asy
   // Open five movies from the Sci-Fi shelf, through the store's own links.
   await page.locator('#genre-nav a', { hasText: 'Sci-Fi' }).click();
   await expect(page.locator('h1')).toHaveText('Sci-Fi');
-  const shelf = await page
-    .locator('.grid .movie-card')
-    .evaluateAll((els) => els.slice(0, 5).map((e) => (e as HTMLElement).dataset.itemId!));
+  const shelf = await page.locator('.grid .movie-card').evaluateAll((els) => els.slice(0, 5).map((e) => (e as HTMLElement).dataset.itemId!));
   expect(shelf).toHaveLength(5);
   for (const id of shelf) {
     await page.locator(`.grid .movie-card[data-item-id="${id}"]`).click();
@@ -59,12 +57,10 @@ test('browse, reload, erase and pause — all offline after the first load', asy
   const onMovie = await readyRow(page, '#recommended-for-you');
   for (const id of [...shelf, personal.ids[0]!]) expect(onMovie.ids).not.toContain(id);
   const clicked = personal.ids[0]!;
-  await expect
-    .poll(async () => (await history(page)).slice(5))
-    .toEqual([
-      { type: 'click', itemId: clicked },
-      { type: 'view', itemId: clicked },
-    ]);
+  await expect.poll(async () => (await history(page)).slice(5)).toEqual([
+    { type: 'click', itemId: clicked },
+    { type: 'view', itemId: clicked },
+  ]);
 
   // Reload while offline: the store, the history and the recommendations are still there.
   const before = await home(page);
@@ -80,9 +76,7 @@ test('browse, reload, erase and pause — all offline after the first load', asy
   await expect(page.locator('#history-list > li')).toHaveCount(7);
   await expect(page.locator('#data-storage')).toHaveText(/IndexedDB/);
   await expect(page.locator('#data-backend')).toHaveText(/WebGPU|WebAssembly/);
-  const gate = await page
-    .locator('#gate .gate-fill')
-    .evaluateAll((els) => els.map((e) => parseFloat((e as HTMLElement).style.width)));
+  const gate = await page.locator('#gate .gate-fill').evaluateAll((els) => els.map((e) => parseFloat((e as HTMLElement).style.width)));
   expect(gate.length).toBeGreaterThan(1);
   expect(gate.reduce((a, b) => a + b, 0)).toBeCloseTo(100, 0);
 
@@ -152,9 +146,7 @@ test('recommendation cards are keyboard accessible', async ({ page }) => {
   const second = await cards.nth(1).getAttribute('data-item-id');
   expect(second).toBeTruthy();
   const focused = () =>
-    page.evaluate(
-      () => (document.querySelector('#next-for-you')!.shadowRoot!.activeElement as HTMLElement | null)?.dataset.itemId,
-    );
+    page.evaluate(() => (document.querySelector('#next-for-you')!.shadowRoot!.activeElement as HTMLElement | null)?.dataset.itemId);
   expect(await focused()).toBe(second);
   // a visible focus ring
   expect(await cards.nth(1).evaluate((e) => getComputedStyle(e).outlineStyle)).not.toBe('none');

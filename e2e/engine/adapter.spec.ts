@@ -35,14 +35,7 @@ const open = openHarness;
 interface SessionResult {
   fresh: ExportedAdapter;
   after: ExportedAdapter;
-  info: {
-    updates: number;
-    bytes: number;
-    gateShift: number;
-    shippedGate: number[];
-    personalGate: number[];
-    lastError: { message: string } | null;
-  };
+  info: { updates: number; bytes: number; gateShift: number; shippedGate: number[]; personalGate: number[]; lastError: { message: string } | null };
   applied: boolean;
   gate: number[];
   personalGate: number[];
@@ -52,12 +45,7 @@ interface SessionResult {
 }
 
 /** Runs the session in the page; returns the adapter before/after, the trace and the timings. */
-async function runSession(
-  page: Page,
-  backend: 'wasm' | 'webgpu',
-  dbName: string,
-  loaded: () => void = () => {},
-): Promise<SessionResult> {
+async function runSession(page: Page, backend: 'wasm' | 'webgpu', dbName: string, loaded: () => void = () => {}): Promise<SessionResult> {
   await page.evaluate(
     async ({ url, backend, dbName }) => {
       window.recs.main = await window.lr.createRecommender({ model: url, backend, dbName });
@@ -79,17 +67,7 @@ async function runSession(
       const after = (await rec.exportData()).adapter!;
       const trace = await window.debug(rec).adapterTrace();
       const timings = await window.debug(rec).adapterTimings();
-      return {
-        fresh,
-        after,
-        info,
-        applied: rr.adapterApplied,
-        gate: rr.gate,
-        personalGate: rr.personalGate,
-        trace,
-        timings,
-        backend: rr.backend,
-      };
+      return { fresh, after, info, applied: rr.adapterApplied, gate: rr.gate, personalGate: rr.personalGate, trace, timings, backend: rr.backend };
     },
     { items: session },
   );
@@ -121,11 +99,7 @@ const median = (xs: number[]): number => {
 
 let wasmParams: number[] | null = null;
 
-test('WASM: learns from interactions (same params as Node), survives a reload, gone after erase, never sent', async ({
-  page,
-  context,
-  baseURL,
-}) => {
+test('WASM: learns from interactions (same params as Node), survives a reload, gone after erase, never sent', async ({ page, context, baseURL }) => {
   test.setTimeout(240_000);
   const requests: { method: string; url: string; body: string | null; phase: string }[] = [];
   let phase = 'load';
@@ -228,10 +202,7 @@ test('WASM: learns from interactions (same params as Node), survives a reload, g
     expect(new URL(q.url).origin, q.url).toBe(origin);
     const u = new URL(q.url);
     const parts = [...u.pathname.split('/'), ...u.searchParams.values()];
-    expect(
-      parts.filter((p) => session.includes(p)),
-      q.url,
-    ).toEqual([]);
+    expect(parts.filter((p) => session.includes(p)), q.url).toEqual([]);
     expect(q.url.length, q.url).toBeLessThan(300);
   }
   expect(requests.filter((q) => q.phase === 'interact').map((q) => q.url)).toEqual([]);
@@ -240,10 +211,7 @@ test('WASM: learns from interactions (same params as Node), survives a reload, g
 test('WebGPU (SwiftShader): the same interactions give the same adapter as WASM within 1e-5', async ({ page }) => {
   test.setTimeout(300_000);
   await open(page);
-  const hasGpu = await page.evaluate(
-    async () =>
-      !!(await (navigator as unknown as { gpu?: { requestAdapter(): Promise<unknown> } }).gpu?.requestAdapter()),
-  );
+  const hasGpu = await page.evaluate(async () => !!(await (navigator as unknown as { gpu?: { requestAdapter(): Promise<unknown> } }).gpu?.requestAdapter()));
   test.skip(!hasGpu, 'no WebGPU adapter in this browser');
   await page.evaluate(() => indexedDB.deleteDatabase('adapter-e2e-gpu'));
   const res = await runSession(page, 'webgpu', 'adapter-e2e-gpu');
@@ -254,14 +222,12 @@ test('WebGPU (SwiftShader): the same interactions give the same adapter as WASM 
   // the browser's maths equals Node's on the WebGPU run's inputs
   expect(maxAbsDiff(res.after.params, nodeParams(res.trace))).toBeLessThanOrEqual(1e-5);
   // and equals the WASM session's adapter (u/g from WebGPU differ from WASM's only by float rounding)
-  const wasm =
-    wasmParams ??
-    (await (async () => {
-      await page.evaluate(() => indexedDB.deleteDatabase('adapter-e2e-wasm2'));
-      const w = await runSession(page, 'wasm', 'adapter-e2e-wasm2');
-      await page.evaluate(() => window.recs.main!.close());
-      return w.after.params;
-    })());
+  const wasm = wasmParams ?? (await (async () => {
+    await page.evaluate(() => indexedDB.deleteDatabase('adapter-e2e-wasm2'));
+    const w = await runSession(page, 'wasm', 'adapter-e2e-wasm2');
+    await page.evaluate(() => window.recs.main!.close());
+    return w.after.params;
+  })());
   const diff = maxAbsDiff(res.after.params, wasm);
   test.info().annotations.push({ type: 'webgpu-vs-wasm max |Δparam|', description: diff.toExponential(2) });
   expect(diff).toBeLessThanOrEqual(1e-5);

@@ -12,11 +12,7 @@ const create = (page: Page) =>
   page.evaluate(async (url) => {
     const progress: { file: string; fromCache: boolean }[] = [];
     try {
-      const rec = await window.lr.createRecommender({
-        model: url,
-        backend: 'wasm',
-        onProgress: (p) => progress.push({ file: p.file, fromCache: p.fromCache }),
-      });
+      const rec = await window.lr.createRecommender({ model: url, backend: 'wasm', onProgress: (p) => progress.push({ file: p.file, fromCache: p.fromCache }) });
       const r = await rec.recommend({ k: 3 });
       rec.close();
       return { ok: true as const, n: r.items.length, progress };
@@ -29,9 +25,7 @@ test('a tampered items.bin is refused with ModelIntegrityError', async ({ page }
   const items = readFileSync(join(model.dir, model.manifest.files.items.path));
   const tampered = Buffer.from(items);
   tampered[tampered.length - 1] = tampered[tampered.length - 1]! ^ 0x01; // one bit of one scale
-  await page.route(`**${model.url}${model.manifest.files.items.path}`, (route) =>
-    route.fulfill({ body: tampered, contentType: 'application/octet-stream' }),
-  );
+  await page.route(`**${model.url}${model.manifest.files.items.path}`, (route) => route.fulfill({ body: tampered, contentType: 'application/octet-stream' }));
   await open(page);
   const res = await create(page);
   expect(res.ok).toBe(false);

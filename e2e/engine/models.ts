@@ -39,10 +39,7 @@ export interface ModelUnderTest {
 
 function load(name: string, dir: string, url: string): ModelUnderTest {
   const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as ModelManifest;
-  const catalog = Catalog.fromBytes(
-    readFileSync(join(dir, manifest.files.catalog.path)),
-    manifest.itemCount,
-  ).fileData();
+  const catalog = Catalog.fromBytes(readFileSync(join(dir, manifest.files.catalog.path)), manifest.itemCount).fileData();
   return { name, dir, url, manifest, catalog };
 }
 

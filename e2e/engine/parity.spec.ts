@@ -10,9 +10,7 @@ const K = 10;
 const N = 100;
 
 for (const model of [tinyModel(), ...shippedModels()]) {
-  test(`${model.name}: wasm and webgpu rank like onnxruntime-node; GPU failure falls back to wasm`, async ({
-    page,
-  }) => {
+  test(`${model.name}: wasm and webgpu rank like onnxruntime-node; GPU failure falls back to wasm`, async ({ page }) => {
     test.setTimeout(600_000);
     const hs = histories(model, N);
     const reference = await nodeTopK(model, hs, K);
@@ -42,12 +40,7 @@ for (const model of [tinyModel(), ...shippedModels()]) {
     const ag = agreement(gpu.top, reference);
     expect(ag.top1, 'webgpu top-1 agreement').toBe(1);
     expect(ag.overlap, 'webgpu top-10 overlap').toBeGreaterThanOrEqual(0.95);
-    test
-      .info()
-      .annotations.push({
-        type: 'parity',
-        description: `${model.name}: wasm ${JSON.stringify(aw)}, webgpu ${JSON.stringify(ag)}`,
-      });
+    test.info().annotations.push({ type: 'parity', description: `${model.name}: wasm ${JSON.stringify(aw)}, webgpu ${JSON.stringify(ag)}` });
 
     // recommend() on both backends: runs without the graph's catalogue scores where the model can
     // skip them (with_scores false; the Worker scores the int8 table from `user`), with the

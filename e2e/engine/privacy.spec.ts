@@ -9,11 +9,7 @@ import { primaryModel, rng } from './models';
 
 const model = primaryModel();
 
-test('200 interactions: only same-origin GETs of static files, none carrying ids or history', async ({
-  page,
-  context,
-  baseURL,
-}) => {
+test('200 interactions: only same-origin GETs of static files, none carrying ids or history', async ({ page, context, baseURL }) => {
   test.setTimeout(300_000);
   await context.addInitScript(() => {
     const calls: string[] = [];
@@ -100,10 +96,7 @@ test('200 interactions: only same-origin GETs of static files, none carrying ids
   for (const q of requests) {
     const u = new URL(q.url);
     const parts = [...u.pathname.split('/'), ...[...u.searchParams.values()]];
-    expect(
-      parts.filter((p) => idSet.has(p)),
-      q.url,
-    ).toEqual([]);
+    expect(parts.filter((p) => idSet.has(p)), q.url).toEqual([]);
   }
   expect(await page.evaluate(() => (window as unknown as { __calls: string[] }).__calls)).toEqual([]);
   expect(sockets.filter((s) => !s.startsWith(origin.replace('http', 'ws')))).toEqual([]);

@@ -47,12 +47,7 @@ test('a returning visitor is answered from the stored model output while the ses
       await rec.erase();
       const afterErase = (await rec.exportData()).storedOutput;
       rec.close();
-      const pick = (x: typeof stored) => ({
-        source: x.source,
-        ids: x.items.map((i) => i.id),
-        scores: x.items.map((i) => i.score),
-        gate: x.gate,
-      });
+      const pick = (x: typeof stored) => ({ source: x.source, ids: x.items.map((i) => i.id), scores: x.items.map((i) => i.score), gate: x.gate });
       return { startup, stored: pick(stored), model: pick(model), exported, afterErase };
     },
     { url: model.url },
@@ -63,9 +58,7 @@ test('a returning visitor is answered from the stored model output while the ses
   expect(again.model.source).toBe('model');
   expect(again.stored.ids).toEqual(first.ids);
   expect(again.model.ids).toEqual(first.ids);
-  again.stored.scores.forEach((s, i) =>
-    expect(Math.abs(s - again.model.scores[i]!)).toBeLessThan(1e-4 * Math.max(1, Math.abs(s))),
-  );
+  again.stored.scores.forEach((s, i) => expect(Math.abs(s - again.model.scores[i]!)).toBeLessThan(1e-4 * Math.max(1, Math.abs(s))));
   again.stored.gate.forEach((g, i) => expect(g).toBeCloseTo(again.model.gate[i]!, 6));
   expect(again.exported?.history).toEqual(views.filter((v) => model.catalog.ids.includes(v)));
   expect(again.afterErase).toBeNull();

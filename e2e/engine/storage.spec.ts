@@ -63,21 +63,14 @@ test('two tabs tracking 500 events each at the same time end with all 1,000', as
       async ({ items, tab }) => {
         const rec = window.recs.main!;
         // 500 tracks issued back to back (not awaited one by one): maximal interleaving with the other tab
-        await Promise.all(
-          items.map((itemId, i) => rec.track({ type: 'view', itemId, value: i, time: tab === 'a' ? i : 10_000 + i })),
-        );
+        await Promise.all(items.map((itemId, i) => rec.track({ type: 'view', itemId, value: i, time: tab === 'a' ? i : 10_000 + i })));
       },
       { items: Array.from({ length: 500 }, (_, i) => ids[i % ids.length]!), tab },
     );
   await Promise.all([burst(page, 'a'), burst(other, 'b')]);
   const result = await page.evaluate(async () => {
     const h = await window.recs.main!.history();
-    return {
-      n: h.length,
-      ids: new Set(h.map((e) => e.id)).size,
-      a: h.filter((e) => e.time < 10_000).length,
-      remote: (window as unknown as { remote: number }).remote,
-    };
+    return { n: h.length, ids: new Set(h.map((e) => e.id)).size, a: h.filter((e) => e.time < 10_000).length, remote: (window as unknown as { remote: number }).remote };
   });
   expect(result.n).toBe(1000);
   expect(result.ids).toBe(1000);
@@ -102,13 +95,7 @@ test('with IndexedDB unavailable the engine recommends from memory and says so',
       const r = await rec.recommend({ k: 5 });
       const h = await rec.history();
       rec.close();
-      return {
-        storage: rec.storage,
-        source: r.source,
-        n: r.items.length,
-        events: h.length,
-        seen: r.items.some((x) => items.includes(x.id)),
-      };
+      return { storage: rec.storage, source: r.source, n: r.items.length, events: h.length, seen: r.items.some((x) => items.includes(x.id)) };
     },
     { url: model.url, items: ids.slice(0, 4) },
   );
