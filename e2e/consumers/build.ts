@@ -9,6 +9,7 @@
  *   /ort/                    the package's dist/lib/ort/, which bundled apps serve (docs/widget.md)
  *   /models/shop/, /shop/sub/models/shop/   the demo model under a name that is not the default
  *
+ * and the Vite app once more under Vite's dev server (matrix.spec.ts starts it).
  * Everything goes to .cache/consumers/ (gitignored). The React app is also type-checked (JSX typings).
  */
 import { execFileSync } from 'node:child_process';
@@ -20,7 +21,7 @@ export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '../..');
 export const WORK = join(ROOT, '.cache/consumers');
 export const WWW = join(WORK, 'www');
 const APPS_SRC = join(ROOT, 'e2e/consumers/apps');
-const APPS = join(WORK, 'apps');
+export const APPS = join(WORK, 'apps');
 const MODEL = join(ROOT, 'public/models/movielens');
 
 function run(cmd: string, args: string[], cwd: string, env: Record<string, string> = {}): void {
@@ -65,6 +66,11 @@ export function buildConsumers(): void {
   run('npx', ['tsc', '-p', 'tsconfig.json'], join(APPS, 'react'));
   run('npx', ['webpack', '-c', 'webpack.config.cjs'], join(APPS, 'webpack'), { OUT_DIR: join(WWW, 'webpack') });
   cpSync(join(APPS, 'webpack/index.html'), join(WWW, 'webpack/index.html'));
+
+  // the Vite app's dev server (after its build, which would copy them): the runtime and the model from public/
+  mkdirSync(join(APPS, 'vite/public/models'), { recursive: true });
+  symlinkSync(join(pkg, 'dist/lib/ort'), join(APPS, 'vite/public/ort'));
+  symlinkSync(MODEL, join(APPS, 'vite/public/models/shop'));
 
   const shop = join(WWW, 'shop/sub');
   mkdirSync(join(shop, 'models'), { recursive: true });

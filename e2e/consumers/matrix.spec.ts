@@ -9,7 +9,8 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { extname, join, normalize } from 'node:path';
 import { expect, type Page, test } from '@playwright/test';
-import { buildConsumers, WWW } from './build';
+import { createServer as createViteServer, type ViteDevServer } from 'vite';
+import { APPS, buildConsumers, WWW } from './build';
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -22,6 +23,8 @@ const TYPES: Record<string, string> = {
 
 let server: Server;
 let origin = '';
+let vite: ViteDevServer | undefined;
+let viteOrigin = '';
 
 test.beforeAll(async () => {
   test.setTimeout(300_000);
@@ -45,14 +48,29 @@ test.beforeAll(async () => {
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  // a free port of its own (Vite's client is told the port it connects to: not 0)
+  const probe = createServer();
+  await new Promise<void>((r) => probe.listen(0, '127.0.0.1', r));
+  const port = (probe.address() as AddressInfo).port;
+  await new Promise<void>((r) => probe.close(() => r()));
+  vite = await createViteServer({
+    root: join(APPS, 'vite'),
+    configFile: join(APPS, 'vite/vite.config.mjs'),
+    logLevel: 'error',
+    server: { host: '127.0.0.1', port, strictPort: true },
+  });
+  await vite.listen();
+  viteOrigin = `http://127.0.0.1:${(vite.httpServer?.address() as AddressInfo).port}`;
 });
 
 test.afterAll(async () => {
+  await vite?.close();
   await new Promise<void>((r) => (server ? server.close(() => r()) : r()));
 });
 
-const APPS = [
+const APPS_RUN = [
   { name: 'vite', path: '/vite/' },
+  { name: 'vite dev server', path: '/', dev: true },
   { name: 'webpack 5', path: '/webpack/' },
   { name: 'react 19', path: '/react/' },
   { name: 'vue 3', path: '/vue/' },
@@ -86,7 +104,8 @@ async function visibleText(page: Page): Promise<string> {
 
 const DEVELOPER_TEXT = /unknown item|sku-|Error|HTTP \d|manifest\.json|not valid JSON|undefined/;
 
-for (const app of APPS) {
+for (const app of APPS_RUN) {
+  const at = () => ('dev' in app ? viteOrigin : origin);
   test.describe(app.name, () => {
     test('renders from the Worker, same-origin only, no console errors; unknown ids are skipped quietly', async ({
       page,
@@ -98,7 +117,7 @@ for (const app of APPS) {
           (window as unknown as { warned: unknown[] }).warned.push((e as CustomEvent).detail),
         );
       });
-      await page.goto(origin + app.path);
+      await page.goto(at() + app.path);
       const home = page.locator('#home');
       await expect(home).toHaveAttribute('data-state', 'ready', { timeout: 60_000 });
       await expect(page.locator('#home .card')).toHaveCount(6);
@@ -141,7 +160,7 @@ for (const app of APPS) {
 
       expect(seen.errors).toEqual([]);
       expect(
-        seen.requests.filter((u) => !u.startsWith(`${origin}/`) && !u.startsWith('data:') && !u.startsWith('blob:')),
+        seen.requests.filter((u) => !u.startsWith(`${at()}/`) && !u.startsWith('data:') && !u.startsWith('blob:')),
       ).toEqual([]);
     });
 
@@ -155,7 +174,7 @@ for (const app of APPS) {
           (window as unknown as { codes: string[] }).codes.push((e as CustomEvent).detail.code),
         );
       });
-      await page.goto(origin + app.path);
+      await page.goto(at() + app.path);
       await expect(page.locator('#home')).toHaveAttribute('data-state', 'error', { timeout: 60_000 });
       await expect(page.locator('#home .card')).toHaveCount(0);
       expect(await page.locator('#home').evaluate((e) => e.getBoundingClientRect().height)).toBe(0);

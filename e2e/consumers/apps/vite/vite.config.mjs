@@ -1,2 +1,3 @@
-// Vite with its defaults; nothing localrec-specific.
-export default {};
+// Vite with its defaults and the one setting docs/widget.md states: the dev server serves the
+// package as it is (not pre-bundled), so its Worker and runtime stay next to its modules.
+export default { optimizeDeps: { exclude: ['localrec'] } };
