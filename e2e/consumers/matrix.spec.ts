@@ -60,7 +60,7 @@ test.beforeAll(async () => {
     server: { host: '127.0.0.1', port, strictPort: true },
   });
   await vite.listen();
-  viteOrigin = `http://127.0.0.1:${(vite.httpServer?.address() as AddressInfo).port}`;
+  viteOrigin = `http://127.0.0.1:${port}`;
 });
 
 test.afterAll(async () => {
