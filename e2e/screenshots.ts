@@ -1,6 +1,7 @@
 /**
- * Regenerates docs/screenshots/ (store home, a movie page, the "Your data" panel) from the built
- * demo: `npm run screenshots` (builds first; `-- --no-build` reuses dist/).
+ * Regenerates docs/screenshots/ (store home, a movie page, the "Your data" panel, and the
+ * third-party embed page with its own product images and prices) from the built demo:
+ * `npm run screenshots` (builds first; `-- --no-build` reuses dist/).
  */
 import { execSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
@@ -26,7 +27,11 @@ async function ready(page: Page, widget: string): Promise<void> {
 async function main(): Promise<void> {
   if (!process.argv.includes('--no-build')) execSync('npm run build', { cwd: root, stdio: 'inherit' });
   mkdirSync(out, { recursive: true });
-  const server = await preview({ root, logLevel: 'warn', preview: { host: '127.0.0.1', port: PORT, strictPort: true } });
+  const server = await preview({
+    root,
+    logLevel: 'warn',
+    preview: { host: '127.0.0.1', port: PORT, strictPort: true },
+  });
   const browser = await pw.launch(chromium);
   try {
     const page = await browser.newPage({ viewport: { width: 1280, height: 860 }, deviceScaleFactor: 1 });
@@ -46,11 +51,26 @@ async function main(): Promise<void> {
 
     await page.goto(`${base}#/`);
     await ready(page, '#next-for-you');
-    await page.screenshot({ path: join(out, 'store-home.png'), clip: { x: 0, y: 0, width: 1280, height: 1180 }, fullPage: true });
+    await page.screenshot({
+      path: join(out, 'store-home.png'),
+      clip: { x: 0, y: 0, width: 1280, height: 1180 },
+      fullPage: true,
+    });
 
     await page.goto(`${base}#/data`);
     await page.locator('.gate-row').first().waitFor();
     await page.screenshot({ path: join(out, 'your-data.png'), fullPage: true });
+
+    // the embed page on the same origin: the same visitor's history, the shop's product images
+    await page.goto(`${base}embed.html`);
+    await ready(page, '#for-you');
+    await ready(page, '#similar');
+    await page.waitForFunction(() =>
+      [...document.querySelectorAll('localrec-recommendations')].every((e) =>
+        [...(e.shadowRoot?.querySelectorAll('img') ?? [])].slice(0, 8).every((i) => i.complete && i.naturalWidth > 0),
+      ),
+    );
+    await page.screenshot({ path: join(out, 'embed-page.png'), fullPage: true });
     console.log(`screenshots written to ${out}`);
   } finally {
     await browser.close();
