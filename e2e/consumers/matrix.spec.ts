@@ -144,6 +144,15 @@ for (const app of APPS_RUN) {
       ).toBeNull();
       expect(await visibleText(page)).not.toMatch(DEVELOPER_TEXT);
 
+      // the frameworks' own event bindings reach the app (React: a ref listener; Vue: @localrec-select)
+      if (await page.locator('#picked').count()) {
+        const first = page.locator('#home .card').first();
+        const id = await first.getAttribute('data-item-id');
+        await first.click();
+        await expect(page.locator('#picked')).toHaveText(id ?? '');
+      }
+      if (await page.locator('#warned').count()) await expect(page.locator('#warned')).toHaveText('unknown-item');
+
       // inference ran in the Worker: the Worker fetched the runtime, the page did not
       const workers = page.workers();
       expect(workers.length).toBeGreaterThan(0);

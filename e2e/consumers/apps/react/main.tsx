@@ -10,6 +10,8 @@ configure({ model: '/models/shop/' });
 
 function App() {
   const [picked, setPicked] = useState('');
+  const [warned, setWarned] = useState('');
+  // a typed listener through a ref (HTMLElementEventMap) ...
   const ref = useRef<HTMLElementTagNameMap['localrec-recommendations']>(null);
   useEffect(() => {
     const el = ref.current;
@@ -18,11 +20,20 @@ function App() {
     el.addEventListener('localrec-select', onSelect);
     return () => el.removeEventListener('localrec-select', onSelect);
   }, []);
+  // ... and React 19's own custom-element event props
   return (
     <main>
       <localrec-recommendations ref={ref} id="home" placement="home" k={6} exclude={['sku-old']} />
-      <localrec-recommendations id="unknown" placement="item" itemId="sku-new" exclude={['sku-old', '49']} k={4} />
+      <localrec-recommendations
+        id="unknown"
+        placement="item"
+        itemId="sku-new"
+        exclude={['sku-old', '49']}
+        k={4}
+        onlocalrec-warning={(e) => setWarned(e.detail.code)}
+      />
       <p id="picked">{picked}</p>
+      <p id="warned">{warned}</p>
     </main>
   );
 }
