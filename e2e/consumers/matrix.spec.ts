@@ -104,6 +104,33 @@ async function visibleText(page: Page): Promise<string> {
 
 const DEVELOPER_TEXT = /unknown item|sku-|Error|HTTP \d|manifest\.json|not valid JSON|undefined/;
 
+test('the package’s custom-elements.json matches the element: every attribute it lists has a property with a setter', async ({
+  page,
+}) => {
+  await page.goto(`${origin}/shop/sub/`);
+  await expect(page.locator('#home')).toHaveAttribute('data-state', 'ready', { timeout: 60_000 });
+  const missing = await page.evaluate(async () => {
+    const manifest = await (await fetch('./localrec/custom-elements.json')).json();
+    const decl = manifest.modules[0].declarations[0];
+    const proto = customElements.get(decl.tagName)!.prototype;
+    const setter = (name: string) => {
+      for (let p = proto; p; p = Object.getPrototypeOf(p)) {
+        const d = Object.getOwnPropertyDescriptor(p, name);
+        if (d) return typeof d.set === 'function';
+      }
+      return false;
+    };
+    const attrs = (decl.attributes as { name: string; fieldName: string }[])
+      .filter((a) => !setter(a.fieldName))
+      .map((a) => a.name);
+    const observed = (customElements.get(decl.tagName) as unknown as { observedAttributes: string[] })
+      .observedAttributes;
+    const unlisted = observed.filter((n) => !decl.attributes.some((a: { name: string }) => a.name === n));
+    return { attrs, unlisted, count: decl.attributes.length };
+  });
+  expect(missing).toEqual({ attrs: [], unlisted: [], count: 10 });
+});
+
 for (const app of APPS_RUN) {
   const at = () => ('dev' in app ? viteOrigin : origin);
   test.describe(app.name, () => {
