@@ -6,10 +6,10 @@
  *   model    the model folder. Default '/models/movielens/' (the demo's model), on the page's origin.
  *   runtime  onnxruntime-web's .wasm/.mjs files. Default: the `ort/` folder next to the library's
  *            own modules in the library build (dist/lib/ort/, shipped in the package and matching
- *            the onnxruntime-web it bundles): a script tag, or a Vite dev server that serves the
- *            package unbundled (`optimizeDeps.exclude`). An app that bundles the package moves
- *            its modules away from that folder: it serves the package's `dist/lib/ort/` itself
- *            and sets `env.runtime` (docs/widget.md). In this repository (Vite's dev server and
+ *            the onnxruntime-web it bundles), which is where a script tag finds it. An app that
+ *            bundles the package (Vite, webpack) moves its modules away from that folder: it
+ *            serves the package's `dist/lib/ort/` itself and sets `env.runtime` (docs/widget.md).
+ *            In this repository (Vite's dev server and
  *            the demo build): `<base>ort/`, where the project's Vite plugin serves and emits them.
  *   backend  'auto': WebGPU where an adapter exists, else WASM.
  *
