@@ -189,6 +189,8 @@ function badEvent(event: unknown): string | null {
 async function record(event: TrackEvent): Promise<StoredEvent | null> {
   let rec: Recommender;
   try {
+    // an event reported before the page's configure() must not create the recommender with the defaults
+    await configured;
     rec = await getRecommender();
   } catch {
     if (!unavailableWarned)
