@@ -270,3 +270,19 @@ test('the widget speaks the language of its lang attribute', async ({ page }) =>
   const reasons = await page.locator('#r .reason').allTextContents();
   expect(reasons.every((r) => /Ähnlich wie|, wie /.test(r))).toBe(true);
 });
+
+test('candidates: the row keeps to them, unknown ones are skipped with one warning', async ({ page }) => {
+  await open(page);
+  await page.evaluate(() => {
+    (window as unknown as { ids: string[][] }).ids = [];
+    document.addEventListener('localrec-warning', (e) =>
+      (window as unknown as { ids: string[][] }).ids.push(e.detail.ids ?? []),
+    );
+  });
+  await stage(page, '<localrec-recommendations id="r" k="4" candidates="49,50,sku-x,181"></localrec-recommendations>');
+  await expect(page.locator('#r')).toHaveAttribute('data-state', 'ready');
+  const shown = await ids(page, '#r');
+  expect(shown.length).toBeGreaterThan(0);
+  for (const id of shown) expect(['49', '50', '181']).toContain(id);
+  expect(await page.evaluate(() => (window as unknown as { ids: string[][] }).ids)).toEqual([['sku-x']]);
+});
