@@ -43,6 +43,20 @@ const projects: NonNullable<PlaywrightTestConfig['projects']> = [
     testDir: 'e2e/demo',
     use: { baseURL: DEMO_URL, viewport: { width: 1280, height: 900 } },
   },
+  {
+    // the element on a harness page of the engine's dev server (e2e/widget/widget.html)
+    name: 'widget',
+    testDir: 'e2e/widget',
+    use: { baseURL: ENGINE_URL, viewport: { width: 1280, height: 900 } },
+  },
+  {
+    // the packed library in consumer apps (Vite, webpack 5, React 19, Vue 3, a script tag under a
+    // sub-path), built once into .cache/consumers/ and served from one static origin of its own
+    name: 'consumers',
+    testDir: 'e2e/consumers',
+    timeout: 120_000,
+    use: { viewport: { width: 1280, height: 900 } },
+  },
 ];
 
 export default defineConfig({

@@ -1,10 +1,13 @@
 /**
  * After `vite build` (the store) and the library build: writes the demo's offline service worker
- * (dist/sw.js, with the list of built files each demo page needs) and the third-party embed example
- * (dist/embed.html, served as is: it only includes the library build).
+ * (dist/sw.js, with the list of built files each demo page needs), the third-party embed example
+ * (dist/embed.html, served as is: it only includes the library build) with the shop's product
+ * images (dist/products/<id>.svg: a cover per catalogue item, served from the shop's own origin),
+ * and prints the library's sizes (the figures README.md quotes).
  */
 import { createHash } from 'node:crypto';
-import { copyFileSync, existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -19,6 +22,41 @@ if (!existsSync(join(dist, 'index.html')) || !existsSync(join(dist, 'lib/widget.
 
 copyFileSync(join(root, 'demo/embed.html'), join(dist, 'embed.html'));
 
+const xml = (t: string) => t.replace(/[<>&"']/g, (c) => `&#${c.charCodeAt(0)};`);
+
+/** A product cover for an item: deterministic from its id, the title set on it (no fonts fetched). */
+function cover(id: string, title: string, year: number | null): string {
+  let h = 2166136261;
+  for (const ch of `${id}:${title}`) h = Math.imul(h ^ ch.charCodeAt(0), 16777619) >>> 0;
+  const hue = h % 360;
+  const hue2 = (hue + 40 + ((h >>> 9) % 80)) % 360;
+  const name = title.replace(/\s*\((?:\d{4}|[IVX]+)\)\s*$/u, '').replace(/^(.*), (The|A|An)$/u, '$2 $1');
+  const lines: string[] = [];
+  for (const word of name.split(/\s+/)) {
+    const last = lines[lines.length - 1];
+    if (last !== undefined && `${last} ${word}`.length <= 14) lines[lines.length - 1] = `${last} ${word}`;
+    else lines.push(word);
+  }
+  const shown = lines.slice(0, 4);
+  const text = shown
+    .map(
+      (l, i) =>
+        `<text x="28" y="${250 + i * 34 - shown.length * 17}" font-size="28" font-weight="700">${xml(l)}</text>`,
+    )
+    .join('');
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="300" height="450" viewBox="0 0 300 450"><defs><linearGradient id="g" x1="0" y1="0" x2="1" y2="1"><stop offset="0" stop-color="hsl(${hue},55%,32%)"/><stop offset="1" stop-color="hsl(${hue2},65%,52%)"/></linearGradient></defs><rect width="300" height="450" fill="url(#g)"/><rect x="0" y="0" width="14" height="450" fill="rgba(0,0,0,0.25)"/><circle cx="${200 + (h % 70)}" cy="${90 + ((h >>> 7) % 60)}" r="${50 + ((h >>> 13) % 40)}" fill="rgba(255,255,255,0.14)"/><g fill="#fff" font-family="sans-serif">${text}${year ? `<text x="28" y="410" font-size="20" opacity="0.8">${year}</text>` : ''}</g></svg>`;
+}
+
+const catalog = JSON.parse(readFileSync(join(root, 'public', DEMO_MODEL, 'catalog.json'), 'utf8')) as {
+  ids: string[];
+  titles: string[];
+  years: (number | null)[];
+};
+mkdirSync(join(dist, 'products'), { recursive: true });
+catalog.ids.forEach((id, i) => {
+  writeFileSync(join(dist, 'products', `${id}.svg`), cover(id, catalog.titles[i] ?? id, catalog.years[i] ?? null));
+});
+
 function walk(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {
     const p = join(dir, name);
@@ -30,6 +68,8 @@ const all = walk(dist)
   .map((p) => relative(dist, p).split(sep).join('/'))
   .filter((p) => !p.endsWith('.map') && p !== 'sw.js' && p !== 'lib/types' && !p.startsWith('lib/types/'))
   .filter((p) => !p.startsWith('models/') || p.startsWith(DEMO_MODEL))
+  // the product images are loaded as cards are shown, not precached (a card without its image draws its poster)
+  .filter((p) => !p.startsWith('products/'))
   .filter((p) => !p.endsWith('.fp32.onnx'))
   .sort();
 
@@ -54,4 +94,26 @@ writeFileSync(join(dist, 'sw.js'), sw);
 const mb = (list: string[]) => (list.reduce((s, p) => s + statSync(join(dist, p)).size, 0) / 1e6).toFixed(1);
 console.log(
   `postbuild: dist/sw.js (version ${version}; store ${pages.store.urls.length} files ${mb([...store, ...model])} MB, embed ${pages.embed.urls.length} files ${mb([...embed, ...model])} MB), dist/embed.html`,
+);
+
+/** The library's sizes, as README.md quotes them (`npm run build` prints this table). */
+const lib = join(dist, 'lib');
+const size = (files: string[]) => {
+  const raw = files.reduce((n, f) => n + statSync(join(lib, f)).size, 0);
+  const gz = files.reduce((n, f) => n + gzipSync(readFileSync(join(lib, f))).length, 0);
+  return `${(raw / 1e3).toFixed(0)} kB (${(gz / 1e3).toFixed(0)} kB gzipped)`;
+};
+const libFiles = walk(lib).map((p) => relative(lib, p).split(sep).join('/'));
+const js = libFiles.filter((f) => f.endsWith('.js'));
+const mbOf = (f: string) =>
+  `${(statSync(join(lib, f)).size / 1e6).toFixed(1)} MB (${(gzipSync(readFileSync(join(lib, f))).length / 1e6).toFixed(1)} MB gzipped)`;
+console.log(
+  [
+    'postbuild: library sizes (dist/lib/)',
+    `| all JavaScript of the page (widget.js, index.js and their chunks; no runtime) | ${size(js.filter((f) => !f.startsWith('assets/') && !/^ort\.\w+\.min-/.test(f)))} |`,
+    `| the inference Worker (assets/worker-*.js) | ${size(js.filter((f) => /^assets\/worker-/.test(f)))} |`,
+    `| onnxruntime-web's JS for the Worker, WASM / WebGPU (only one is loaded) | ${size(js.filter((f) => /^assets\/ort\.wasm/.test(f)))} / ${size(js.filter((f) => /^assets\/ort\.webgpu/.test(f)))} |`,
+    `| ort/ runtime, WASM (ort-wasm-simd-threaded.wasm) | ${mbOf('ort/ort-wasm-simd-threaded.wasm')} |`,
+    `| ort/ runtime, WebGPU (ort-wasm-simd-threaded.asyncify.wasm) | ${mbOf('ort/ort-wasm-simd-threaded.asyncify.wasm')} |`,
+  ].join('\n'),
 );

@@ -1,6 +1,7 @@
 /**
- * Regenerates docs/screenshots/ (store home, a movie page, the "Your data" panel) from the built
- * demo: `npm run screenshots` (builds first; `-- --no-build` reuses dist/).
+ * Regenerates docs/screenshots/ (store home, a movie page, the "Your data" panel, and the
+ * third-party embed page with its own product images and prices) from the built demo:
+ * `npm run screenshots` (builds first; `-- --no-build` reuses dist/).
  */
 import { execSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
@@ -59,6 +60,17 @@ async function main(): Promise<void> {
     await page.goto(`${base}#/data`);
     await page.locator('.gate-row').first().waitFor();
     await page.screenshot({ path: join(out, 'your-data.png'), fullPage: true });
+
+    // the embed page on the same origin: the same visitor's history, the shop's product images
+    await page.goto(`${base}embed.html`);
+    await ready(page, '#for-you');
+    await ready(page, '#similar');
+    await page.waitForFunction(() =>
+      [...document.querySelectorAll('localrec-recommendations')].every((e) =>
+        [...(e.shadowRoot?.querySelectorAll('img') ?? [])].slice(0, 8).every((i) => i.complete && i.naturalWidth > 0),
+      ),
+    );
+    await page.screenshot({ path: join(out, 'embed-page.png'), fullPage: true });
     console.log(`screenshots written to ${out}`);
   } finally {
     await browser.close();

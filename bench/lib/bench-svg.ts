@@ -49,21 +49,21 @@ export function scalingSvg(points: ScalingPoint[], caption: string): string {
     const ys = points.map(panel.get).filter((v) => Number.isFinite(v) && v > 0);
     const yMin = decade(Math.min(...ys, 0.1), false);
     const yMax = decade(Math.max(...ys, 1) * 1.01, true);
-    const X = (v: number) =>
+    const xAt = (v: number) =>
       left + ((Math.log10(v) - Math.log10(xMin)) / (Math.log10(xMax) - Math.log10(xMin))) * panelW;
-    const Y = (v: number) =>
+    const yAt = (v: number) =>
       top + panelH - ((Math.log10(v) - Math.log10(yMin)) / (Math.log10(yMax) - Math.log10(yMin))) * panelH;
     out.push(`<text x="${left + panelW / 2}" y="${top - 10}" text-anchor="middle">${esc(panel.title)}</text>`);
     out.push(`<rect x="${left}" y="${top}" width="${panelW}" height="${panelH}" fill="none" stroke="#888"/>`);
     for (let v = xMin; v <= xMax * 1.001; v *= 10) {
-      out.push(`<line x1="${X(v)}" y1="${top}" x2="${X(v)}" y2="${top + panelH}" stroke="#eee"/>`);
+      out.push(`<line x1="${xAt(v)}" y1="${top}" x2="${xAt(v)}" y2="${top + panelH}" stroke="#eee"/>`);
       out.push(
-        `<text x="${X(v)}" y="${top + panelH + 14}" text-anchor="middle">${v >= 1e6 ? `${v / 1e6}M` : v >= 1e3 ? `${v / 1e3}k` : v}</text>`,
+        `<text x="${xAt(v)}" y="${top + panelH + 14}" text-anchor="middle">${v >= 1e6 ? `${v / 1e6}M` : v >= 1e3 ? `${v / 1e3}k` : v}</text>`,
       );
     }
     for (let v = yMin; v <= yMax * 1.001; v *= 10) {
-      out.push(`<line x1="${left}" y1="${Y(v)}" x2="${left + panelW}" y2="${Y(v)}" stroke="#eee"/>`);
-      out.push(`<text x="${left - 4}" y="${Y(v) + 4}" text-anchor="end">${panel.fmt(v)}</text>`);
+      out.push(`<line x1="${left}" y1="${yAt(v)}" x2="${left + panelW}" y2="${yAt(v)}" stroke="#eee"/>`);
+      out.push(`<text x="${left - 4}" y="${yAt(v) + 4}" text-anchor="end">${panel.fmt(v)}</text>`);
     }
     out.push(
       `<text x="${left + panelW / 2}" y="${top + panelH + 30}" text-anchor="middle">catalogue size (items, log scale)</text>`,
@@ -73,14 +73,14 @@ export function scalingSvg(points: ScalingPoint[], caption: string): string {
       .sort((a, b) => a.items - b.items);
     if (pts.length > 1) {
       out.push(
-        `<polyline fill="none" stroke="#36c" stroke-width="1.5" points="${pts.map((p) => `${X(p.items).toFixed(1)},${Y(panel.get(p)).toFixed(1)}`).join(' ')}"/>`,
+        `<polyline fill="none" stroke="#36c" stroke-width="1.5" points="${pts.map((p) => `${xAt(p.items).toFixed(1)},${yAt(panel.get(p)).toFixed(1)}`).join(' ')}"/>`,
       );
     }
     // labels above their points, pushed up while they would overlap an earlier label
     const placed: { x0: number; x1: number; y: number }[] = [];
     for (const p of pts) {
-      const x = X(p.items);
-      const y = Y(panel.get(p));
+      const x = xAt(p.items);
+      const y = yAt(panel.get(p));
       const label = `${p.name} ${panel.fmt(panel.get(p))} ${panel.unit}`;
       const box = { x0: x + 6, x1: x + 6 + label.length * 6.2, y: y - 8 };
       while (placed.some((b) => b.x0 < box.x1 && box.x0 < b.x1 && Math.abs(b.y - box.y) < 13)) box.y -= 13;

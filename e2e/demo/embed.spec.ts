@@ -25,7 +25,8 @@ test('the page loads nothing but the library build and its own files', async ({ 
   await readyRow(page, '#similar');
   const origin = new URL(page.url()).origin;
   const paths = requests.map((u) => new URL(u)).map((u) => (u.origin === origin ? u.pathname : u.href));
-  for (const p of paths) expect(p).toMatch(/^\/(embed\.html|sw\.js|lib\/|models\/movielens\/)/);
+  // products/: the shop's own product images (demo/postbuild.ts draws them)
+  for (const p of paths) expect(p).toMatch(/^\/(embed\.html|sw\.js|lib\/|models\/movielens\/|products\/)/);
   expect(paths).toContain('/lib/widget.js');
   expect(paths.some((p) => p.startsWith('/lib/ort/'))).toBe(true);
 });
@@ -203,8 +204,9 @@ test.describe('model files controlled by the test', () => {
     const widget = page.locator('#for-you');
     const box = (await widget.boundingBox())!;
     await expect(widget).toHaveAttribute('data-state', 'error');
-    // the shopper reads a plain sentence, never the developer's error
-    await expect(page.locator('#for-you .status')).toHaveText('Recommendations are not available right now.');
+    // the shopper reads a plain sentence (the shop's own fallback content), never the developer's error
+    await expect(page.locator('#for-you [slot="fallback"]')).toHaveText('Recommendations are not available right now.');
+    await expect(page.locator('#for-you [slot="fallback"]')).toBeVisible();
     await expect(widget).not.toContainText(/items\.bin|sha256|integrity|Error/);
     await expect.poll(() => errors).toContain('model-integrity');
     expect((await widget.boundingBox())!.height).toBe(box.height);

@@ -5,9 +5,12 @@
  *
  *   model    the model folder. Default '/models/movielens/' (the demo's model), on the page's origin.
  *   runtime  onnxruntime-web's .wasm/.mjs files. Default: the `ort/` folder next to the library's
- *            own module in the library build (dist/lib/ort/, shipped in the package and matching
- *            the onnxruntime-web it bundles); under Vite's dev server and app builds,
- *            `<base>ort/`, where the project's Vite plugin serves and emits them.
+ *            own modules in the library build (dist/lib/ort/, shipped in the package and matching
+ *            the onnxruntime-web it bundles), which is where a script tag finds it. An app that
+ *            bundles the package (Vite, webpack) moves its modules away from that folder: it
+ *            serves the package's `dist/lib/ort/` itself and sets `env.runtime` (docs/widget.md).
+ *            In this repository (Vite's dev server and
+ *            the demo build): `<base>ort/`, where the project's Vite plugin serves and emits them.
  *   backend  'auto': WebGPU where an adapter exists, else WASM.
  *
  * A page changes a default with `env` (engine) or `configure()` (widget); an explicit option or
@@ -32,7 +35,8 @@ export const env: LocalrecEnv = {
 
 /** The runtime folder when none is configured (see the module comment). */
 export function defaultRuntime(): string {
-  if (import.meta.env?.LOCALREC_LIB) return new URL(/* @vite-ignore */ './ort/', import.meta.url).href;
+  // not the literal `new URL('…', import.meta.url)` form: a consumer's bundler would try to bundle the folder
+  if (import.meta.env?.LOCALREC_LIB) return new URL('./ort/', String(import.meta.url)).href;
   const base = (import.meta.env?.BASE_URL as string | undefined) ?? '/';
   return `${base.endsWith('/') ? base : `${base}/`}ort/`;
 }

@@ -79,3 +79,94 @@ export function poster(id: string, title: string): PosterStyle {
     `linear-gradient(${angle}deg, hsl(${hue}, 55%, ${light}%), hsl(${hue2}, 60%, ${light + 18}%))`;
   return { background, ink: 'rgba(255,255,255,0.92)', initials: initials(title) };
 }
+
+/** How the cards treat product image URLs (see `configure({ images })`). */
+export type ImagePolicy = 'any' | 'same-origin' | 'none';
+
+/** The product fields a card shows besides the catalogue's title, genres and year. */
+export interface ProductFields {
+  /** image URL (absolute or relative to the page) */
+  image?: string;
+  price?: number;
+  /** ISO 4217 code, e.g. 'EUR' */
+  currency?: string;
+  /** the product page */
+  url?: string;
+  brand?: string;
+  /** e.g. 'in_stock', 'out_of_stock', 'preorder' (schema.org's names also work) */
+  availability?: string;
+  category?: string;
+}
+
+const str = (v: unknown): string | undefined => (typeof v === 'string' && v.trim() ? v.trim() : undefined);
+
+/**
+ * The product fields of an item, read defensively (catalogues without them, or with wrong types,
+ * give none), with the shop's own data (`extra`) over the catalogue's.
+ */
+export function productFields(item: object, extra?: ProductFields): ProductFields {
+  const src = { ...item, ...extra } as Record<string, unknown>;
+  const out: ProductFields = {};
+  for (const k of ['image', 'currency', 'url', 'brand', 'availability', 'category'] as const) {
+    const v = str(src[k]);
+    if (v !== undefined) out[k] = v;
+  }
+  if (typeof src.price === 'number' && Number.isFinite(src.price)) out.price = src.price;
+  return out;
+}
+
+/** An http(s) URL resolved against the page, or null for any other scheme (javascript:, data:, ...). */
+export function httpUrl(url: string, pageUrl: string): URL | null {
+  try {
+    const u = new URL(url, pageUrl);
+    return u.protocol === 'http:' || u.protocol === 'https:' ? u : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * A card's link from `href-template` ("/p/{id}": {id} is the URL-encoded item id): the resolved
+ * URL, or null when it is not http(s) — `javascript:` and the like never become a link.
+ */
+export function cardHref(template: string, id: string, pageUrl: string): string | null {
+  return httpUrl(template.replaceAll('{id}', encodeURIComponent(id)), pageUrl)?.href ?? null;
+}
+
+/** The image URL a card may load under the policy, or null (the drawn poster is shown instead). */
+export function imageUrl(image: string | undefined, pageUrl: string, policy: ImagePolicy): string | null {
+  if (!image || policy === 'none') return null;
+  const u = httpUrl(image, pageUrl);
+  if (!u) return null;
+  if (policy === 'same-origin' && u.origin !== new URL(pageUrl).origin) return null;
+  return u.href;
+}
+
+/** A price in the page's locale ('19,99 €' in de-DE), or '' without a usable price or currency. */
+export function formatPrice(
+  price: number | undefined,
+  currency: string | undefined,
+  locale: string | undefined,
+): string {
+  if (price === undefined || !currency) return '';
+  try {
+    return new Intl.NumberFormat(locale || undefined, { style: 'currency', currency }).format(price);
+  } catch {
+    // an unknown currency code or locale tag: the number with the code, never an exception in a card
+    try {
+      return `${new Intl.NumberFormat(undefined, { maximumFractionDigits: 2 }).format(price)} ${currency}`;
+    } catch {
+      return '';
+    }
+  }
+}
+
+/** 'in_stock' / 'https://schema.org/InStock' / 'InStock' → 'in_stock' (one spelling for the strings). */
+export function availabilityKey(availability: string | undefined): string | undefined {
+  if (!availability) return undefined;
+  const tail = availability.split('/').pop() ?? availability;
+  return tail
+    .replace(/([a-z])([A-Z])/g, '$1_$2')
+    .replace(/[\s-]+/g, '_')
+    .toLowerCase();
+}

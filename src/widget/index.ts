@@ -15,11 +15,30 @@ import { defineElements } from './element';
 import { definePrivacyPanel } from './privacy-panel';
 
 export * from '../index';
-export { configure, getRecommender, onProgress, type Recommender, track, type WidgetConfig } from './api';
-export { defineElements, LocalrecRecommendations, type Rendered as RecommendationsRow } from './element';
+export {
+  configure,
+  getRecommender,
+  onProgress,
+  type Recommender,
+  TRACK_WAIT_MS,
+  track,
+  type WarningDetail,
+  type WidgetConfig,
+} from './api';
+export {
+  defineElements,
+  type ErrorDetail,
+  LocalrecRecommendations,
+  type Placement,
+  type RenderDetail,
+  type ImpressionDetail,
+  type Rendered as RecommendationsRow,
+  type SelectDetail,
+} from './element';
+export type { ImagePolicy, ProductFields } from './format';
 export type { StringOverrides, WidgetStrings } from './strings';
 export { LocalrecPrivacyPanel, definePrivacyPanel } from './privacy-panel';
-export { measureWithDataLayer, ga4Event, type ImpressionDetail, type SelectDetail, type Ga4Event } from './measure';
+export { type Ga4Event, ga4Event, measureWithDataLayer } from './measure';
 
 defineElements();
 definePrivacyPanel();

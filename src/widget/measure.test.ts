@@ -36,7 +36,7 @@ describe('measurement: GA4 e-commerce events from the widget events', () => {
   });
 
   it('select_item carries the one item chosen and its position', () => {
-    expect(ga4Event('select', { itemId: 'sku-9', placement: 'home', index: 3 })).toEqual({
+    expect(ga4Event('select', { itemId: 'sku-9', item: undefined, placement: 'home', index: 3 })).toEqual({
       event: 'select_item',
       ecommerce: {
         item_list_id: 'home',

@@ -6,33 +6,12 @@
  * on its own pages anyway — and the experiment arm when there is one. Never the history, the
  * reasons, the scores or anything learned.
  */
+import type { ImpressionDetail, SelectDetail } from './element';
 
-/** What a row reports when it shows items (the `localrec-impression` event's detail). */
-export interface ImpressionDetail {
-  placement: string;
-  items: ShownItem[];
-  /** the visitor's arm of the page's experiment, when one is configured */
-  experiment?: { name: string; arm: string };
-}
+export type { ImpressionDetail, SelectDetail };
 
-/** What a row reports when a card is chosen (the `localrec-select` event's detail). */
-export interface SelectDetail {
-  itemId: string;
-  placement: string;
-  /** position in the row, from 0 */
-  index: number;
-  item?: ShownItem;
-  experiment?: { name: string; arm: string };
-}
-
-export interface ShownItem {
-  id: string;
-  title?: string;
-  price?: number;
-  currency?: string;
-  brand?: string;
-  category?: string;
-}
+/** One item a row showed, as the impression event carries it. */
+type ShownItem = ImpressionDetail['items'][number];
 
 interface Ga4Item {
   item_id: string;
@@ -60,6 +39,29 @@ function ga4Item(it: ShownItem, index: number, list: string): Ga4Item {
   return out;
 }
 
+/** The chosen item's shown fields (its catalogue fields, read defensively). */
+function chosen(d: SelectDetail): ShownItem {
+  const it = (d.item ?? {}) as {
+    title?: unknown;
+    price?: unknown;
+    currency?: unknown;
+    brand?: unknown;
+    category?: unknown;
+  };
+  const text = (v: unknown): string | undefined => (typeof v === 'string' && v ? v : undefined);
+  const out: ShownItem = { id: d.itemId };
+  const title = text(it.title);
+  if (title) out.title = title;
+  if (typeof it.price === 'number' && Number.isFinite(it.price)) out.price = it.price;
+  const currency = text(it.currency);
+  if (currency) out.currency = currency;
+  const brand = text(it.brand);
+  if (brand) out.brand = brand;
+  const category = text(it.category);
+  if (category) out.category = category;
+  return out;
+}
+
 /** The GA4 event of a widget event (pure: what is pushed is exactly this). */
 export function ga4Event(kind: 'impression', detail: ImpressionDetail): Ga4Event;
 export function ga4Event(kind: 'select', detail: SelectDetail): Ga4Event;
@@ -68,14 +70,8 @@ export function ga4Event(kind: 'impression' | 'select', detail: ImpressionDetail
   const items =
     kind === 'impression'
       ? (detail as ImpressionDetail).items.map((it, i) => ga4Item(it, i, list))
-      : [
-          ga4Item(
-            (detail as SelectDetail).item ?? { id: (detail as SelectDetail).itemId },
-            (detail as SelectDetail).index,
-            list,
-          ),
-        ];
-  const currency = (kind === 'impression' ? (detail as ImpressionDetail).items[0] : (detail as SelectDetail).item)
+      : [ga4Item(chosen(detail as SelectDetail), (detail as SelectDetail).index, list)];
+  const currency = (kind === 'impression' ? (detail as ImpressionDetail).items[0] : chosen(detail as SelectDetail))
     ?.currency;
   const out: Ga4Event = {
     event: kind === 'impression' ? 'view_item_list' : 'select_item',

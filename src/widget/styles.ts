@@ -15,8 +15,15 @@ export const WIDGET_CSS = /* css */ `
   --_muted: var(--localrec-muted, #78716c);
   --_card-bg: var(--localrec-card-bg, transparent);
   --_focus: var(--localrec-focus, #2563eb);
+  /* poster / image height as a multiple of the card width (1.5: 2:3 portrait; 1: square) */
+  --_ratio: var(--localrec-image-ratio, 1.5);
 }
 :host([hidden]) { display: none; }
+/* Never a broken row: when it cannot be filled, the row gives way to the shop's fallback slot
+   (or to nothing at all). */
+.fallback { display: none; }
+:host([data-state="error"]) .wrap { display: none; }
+:host([data-state="error"]) .fallback { display: block; }
 *, *::before, *::after { box-sizing: border-box; }
 /* The page's rules can still style the host element itself (e.g. a '* { font-family: ... }' rule), and
    inherited properties would flow in from there: reset them on the inner container. */
@@ -28,7 +35,17 @@ export const WIDGET_CSS = /* css */ `
   line-height: 1.35;
   color: var(--localrec-text, #1c1917);
 }
-.head { display: flex; align-items: baseline; justify-content: space-between; gap: 12px; min-height: 28px; }
+.head { display: flex; align-items: baseline; gap: 12px; min-height: 28px; }
+.head h2 { flex: 1 1 auto; }
+.arrows { display: inline-flex; gap: 6px; align-self: center; }
+.arrow {
+  all: unset; box-sizing: border-box; cursor: pointer; width: 30px; height: 30px; border-radius: 50%;
+  display: inline-grid; place-items: center; font-size: 20px; line-height: 1; color: var(--localrec-text, #1c1917);
+  border: 1px solid rgba(120, 113, 108, 0.35); background: var(--localrec-arrow-bg, rgba(255, 255, 255, 0.85));
+}
+.arrow:disabled { opacity: 0.35; cursor: default; }
+.arrow:focus-visible { outline: 3px solid var(--_focus); outline-offset: 2px; }
+:host(:not([data-overflow])) .arrows { visibility: hidden; }
 h2 {
   margin: 0; font: inherit; font-size: var(--localrec-heading-size, 19px); font-weight: 650;
   letter-spacing: -0.01em; color: var(--localrec-heading, inherit);
@@ -45,9 +62,9 @@ h2 {
 ul.row {
   list-style: none; margin: 0; padding: 4px 4px 10px; display: grid; grid-auto-flow: column;
   grid-auto-columns: var(--_card-w); gap: var(--_gap); overflow-x: auto; overscroll-behavior-x: contain;
-  scroll-snap-type: x proximity; scrollbar-width: thin;
-  /* fixed height: poster (2:3) + title (2 lines) + meta + reason (2 lines) */
-  height: calc(var(--_card-w) * 1.5 + 118px);
+  scroll-snap-type: x mandatory; scroll-padding: 0 4px; scrollbar-width: thin;
+  /* fixed height, the same while loading and after: poster + title (2 lines) + meta + price + reason (2 lines) */
+  height: calc(var(--_card-w) * var(--_ratio) + 140px);
 }
 ul.row > li { scroll-snap-align: start; min-width: 0; }
 .card {
@@ -57,11 +74,13 @@ ul.row > li { scroll-snap-align: start; min-width: 0; }
 }
 .card:focus-visible { outline: 3px solid var(--_focus); outline-offset: 3px; }
 .poster {
-  position: relative; display: flex; align-items: flex-end; width: 100%; aspect-ratio: 2 / 3; border-radius: var(--_radius);
+  position: relative; display: flex; align-items: flex-end; width: 100%; height: calc(var(--_card-w) * var(--_ratio)); flex: 0 0 auto; border-radius: var(--_radius);
   overflow: hidden; box-shadow: 0 1px 2px rgba(0,0,0,0.12), 0 6px 16px -6px rgba(0,0,0,0.25);
   transition: transform 0.15s ease, box-shadow 0.15s ease; padding: 10px;
 }
 .card:hover .poster, .card:focus-visible .poster { transform: translateY(-2px); box-shadow: 0 2px 4px rgba(0,0,0,0.14), 0 12px 24px -8px rgba(0,0,0,0.35); }
+.poster.has-image { padding: 0; background: rgba(120, 113, 108, 0.12); }
+.poster img { display: block; width: 100%; height: 100%; object-fit: cover; }
 .initials {
   font-size: calc(var(--_card-w) * 0.3); font-weight: 800; letter-spacing: -0.03em; line-height: 1;
   color: rgba(255,255,255,0.92); text-shadow: 0 2px 10px rgba(0,0,0,0.25);
@@ -75,6 +94,12 @@ ul.row > li { scroll-snap-align: start; min-width: 0; }
   display: -webkit-box; -webkit-line-clamp: 2; -webkit-box-orient: vertical; overflow: hidden;
 }
 .meta { font-size: 12px; color: var(--_muted); white-space: nowrap; overflow: hidden; text-overflow: ellipsis; height: 1.35em; }
+.price-line { display: flex; gap: 8px; align-items: baseline; height: 18px; white-space: nowrap; overflow: hidden; }
+.price { font-weight: 700; font-size: 14px; }
+.availability { font-size: 11.5px; color: var(--_muted); }
+.availability.out_of_stock { color: #b91c1c; }
+.availability.in_stock { color: #15803d; }
+.custom { height: auto; }
 .reason {
   font-size: 11.5px; color: var(--_accent); line-height: 1.3; height: calc(1.3em * 2);
   display: -webkit-box; -webkit-line-clamp: 2; -webkit-box-orient: vertical; overflow: hidden;

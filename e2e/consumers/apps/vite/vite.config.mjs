@@ -1,0 +1,2 @@
+// Vite with its defaults (the build and the dev server alike); nothing localrec-specific.
+export default {};
