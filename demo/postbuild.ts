@@ -20,7 +20,7 @@ if (!existsSync(join(dist, 'index.html')) || !existsSync(join(dist, 'lib/widget.
   process.exit(1);
 }
 
-copyFileSync(join(root, 'demo/embed.html'), join(dist, 'embed.html'));
+for (const f of ['embed.html', 'embed.js', 'embed.css']) copyFileSync(join(root, 'demo', f), join(dist, f));
 
 const xml = (t: string) => t.replace(/[<>&"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
@@ -74,11 +74,15 @@ const all = walk(dist)
   .sort();
 
 const model = all.filter((p) => p.startsWith(DEMO_MODEL));
-const store = all.filter((p) => !p.startsWith('lib/') && p !== 'embed.html' && !p.startsWith('models/'));
+const isEmbedPage = (p: string) => /^embed\.(html|js|css)$/.test(p);
+const store = all.filter((p) => !p.startsWith('lib/') && !isEmbedPage(p) && !p.startsWith('models/'));
 const embed = all.filter((p) => p.startsWith('lib/'));
 const pages = {
   store: { shell: '/index.html', urls: ['/', ...store.map((p) => `/${p}`), ...model.map((p) => `/${p}`)] },
-  embed: { shell: '/embed.html', urls: ['/embed.html', ...embed.map((p) => `/${p}`), ...model.map((p) => `/${p}`)] },
+  embed: {
+    shell: '/embed.html',
+    urls: ['/embed.html', '/embed.js', '/embed.css', ...embed.map((p) => `/${p}`), ...model.map((p) => `/${p}`)],
+  },
 };
 
 const hash = createHash('sha256');
@@ -117,3 +121,15 @@ console.log(
     `| ort/ runtime, WebGPU (ort-wasm-simd-threaded.asyncify.wasm) | ${mbOf('ort/ort-wasm-simd-threaded.asyncify.wasm')} |`,
   ].join('\n'),
 );
+
+/**
+ * Subresource Integrity of every file of the library build (sha384, as `integrity` attributes and
+ * import maps take it): docs/privacy.md says how a page uses them.
+ */
+const integrity: Record<string, string> = {};
+for (const f of libFiles.filter((x) => /\.(js|mjs|wasm)$/.test(x)).sort()) {
+  integrity[f] = `sha384-${createHash('sha384')
+    .update(readFileSync(join(lib, f)))
+    .digest('base64')}`;
+}
+writeFileSync(join(lib, 'integrity.json'), `${JSON.stringify(integrity, null, 2)}\n`);

@@ -26,7 +26,7 @@ test('the page loads nothing but the library build and its own files', async ({ 
   const origin = new URL(page.url()).origin;
   const paths = requests.map((u) => new URL(u)).map((u) => (u.origin === origin ? u.pathname : u.href));
   // products/: the shop's own product images (demo/postbuild.ts draws them)
-  for (const p of paths) expect(p).toMatch(/^\/(embed\.html|sw\.js|lib\/|models\/movielens\/|products\/)/);
+  for (const p of paths) expect(p).toMatch(/^\/(embed\.(html|js|css)|sw\.js|lib\/|models\/movielens\/|products\/)/);
   expect(paths).toContain('/lib/widget.js');
   expect(paths.some((p) => p.startsWith('/lib/ort/'))).toBe(true);
 });
