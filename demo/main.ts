@@ -346,12 +346,19 @@ function moviePage(id: string): HTMLElement[] {
     h(
       'section',
       { class: 'band' },
-      widget({ id: 'similar', placement: 'item', 'item-id': id, k: 10, heading: 'Similar movies' }),
+      widget({ id: 'similar', placement: 'item', 'item-id': id, k: 10, heading: 'Similar movies', dedupe: '' }),
     ),
     h(
       'section',
       { class: 'band' },
-      widget({ id: 'recommended-for-you', placement: 'home', 'item-id': id, k: 10, heading: 'Recommended for you' }),
+      widget({
+        id: 'recommended-for-you',
+        placement: 'home',
+        'item-id': id,
+        k: 10,
+        heading: 'Recommended for you',
+        dedupe: '',
+      }),
     ),
   ];
 }
