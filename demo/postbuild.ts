@@ -10,6 +10,8 @@ import { gzipSync } from 'node:zlib';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { createAdapter, describeAdapter } from '../src/core/adapter';
+import type { ModelManifest } from '../src/core/manifest-types';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const dist = join(root, 'dist');
@@ -111,16 +113,37 @@ const libFiles = walk(lib).map((p) => relative(lib, p).split(sep).join('/'));
 const js = libFiles.filter((f) => f.endsWith('.js'));
 const mbOf = (f: string) =>
   `${(statSync(join(lib, f)).size / 1e6).toFixed(1)} MB (${(gzipSync(readFileSync(join(lib, f))).length / 1e6).toFixed(1)} MB gzipped)`;
+// the visitor's adapter for the demo model, as `rec.adapter().bytes` reports it
+const demoManifest = JSON.parse(
+  readFileSync(join(root, 'public', DEMO_MODEL, 'manifest.json'), 'utf8'),
+) as ModelManifest;
+const adapterBytes = describeAdapter(
+  createAdapter(demoManifest.modelVersion, demoManifest.dim, demoManifest.experts),
+).bytes;
+const sizeRows = [
+  `| all JavaScript of the page (\`widget.js\`, \`index.js\` and their chunks; no runtime) | ${size(js.filter((f) => !f.startsWith('assets/') && !/^ort\.\w+\.min-/.test(f)))} |`,
+  `| the inference Worker (\`assets/worker-*.js\`) | ${size(js.filter((f) => /^assets\/worker-/.test(f)))} |`,
+  `| onnxruntime-web's JS for the Worker, WASM / WebGPU (only one is loaded) | ${size(js.filter((f) => /^assets\/ort\.wasm/.test(f)))} / ${size(js.filter((f) => /^assets\/ort\.webgpu/.test(f)))} |`,
+  `| \`ort/\` runtime, WASM (\`ort-wasm-simd-threaded.wasm\`) | ${mbOf('ort/ort-wasm-simd-threaded.wasm')} |`,
+  `| \`ort/\` runtime, WebGPU (\`ort-wasm-simd-threaded.asyncify.wasm\`), only where WebGPU is used | ${mbOf('ort/ort-wasm-simd-threaded.asyncify.wasm')} |`,
+  `| the visitor's adapter for the demo model, kept on their device (\`rec.adapter().bytes\`) | ${(adapterBytes / 1e3).toFixed(1)} kB |`,
+];
+writeFileSync(join(lib, 'sizes.md'), `${sizeRows.join('\n')}\n`);
 console.log(
   [
-    'postbuild: library sizes (dist/lib/)',
-    `| all JavaScript of the page (widget.js, index.js and their chunks; no runtime) | ${size(js.filter((f) => !f.startsWith('assets/') && !/^ort\.\w+\.min-/.test(f)))} |`,
-    `| the inference Worker (assets/worker-*.js) | ${size(js.filter((f) => /^assets\/worker-/.test(f)))} |`,
-    `| onnxruntime-web's JS for the Worker, WASM / WebGPU (only one is loaded) | ${size(js.filter((f) => /^assets\/ort\.wasm/.test(f)))} / ${size(js.filter((f) => /^assets\/ort\.webgpu/.test(f)))} |`,
-    `| ort/ runtime, WASM (ort-wasm-simd-threaded.wasm) | ${mbOf('ort/ort-wasm-simd-threaded.wasm')} |`,
-    `| ort/ runtime, WebGPU (ort-wasm-simd-threaded.asyncify.wasm) | ${mbOf('ort/ort-wasm-simd-threaded.asyncify.wasm')} |`,
+    'postbuild: library sizes (dist/lib/sizes.md; README.md quotes them, e2e/demo/sizes.spec.ts checks)',
+    ...sizeRows,
   ].join('\n'),
 );
+// `--write-readme`: the README's table rewritten from this build
+if (process.argv.includes('--write-readme')) {
+  const readmePath = join(root, 'README.md');
+  const readme = readFileSync(readmePath, 'utf8');
+  const block = /(<!-- sizes:begin[^\n]*-->\n\| part \| size \|\n\|---\|---\|\n)[\s\S]*?(<!-- sizes:end -->)/;
+  if (!block.test(readme)) throw new Error('postbuild: the README has no sizes block');
+  const next = readme.replace(block, (_m, head: string, end: string) => `${head}${sizeRows.join('\n')}\n${end}`);
+  writeFileSync(readmePath, next);
+}
 
 /**
  * Subresource Integrity of every file of the library build (sha384, as `integrity` attributes and
