@@ -39,6 +39,9 @@ class Dataset:
     protocol: str  # "candidates" | "full"
     index: dict[str, int] = field(repr=False, default_factory=dict)
     users: list[str] = field(repr=False, default_factory=list)  # train.jsonl user ids, aligned with `train`
+    features: np.ndarray | None = field(repr=False, default=None)  # precomputed content buckets (a shop's own data)
+    catalog_extra: dict = field(repr=False, default_factory=dict)  # more catalogue columns (docs/model-format.md)
+    weights: list[np.ndarray] | None = field(repr=False, default=None)  # per-interaction weights, aligned with `train`
 
     @property
     def n_items(self) -> int:
@@ -46,6 +49,8 @@ class Dataset:
 
     @property
     def has_content(self) -> bool:
+        if self.features is not None:
+            return bool((self.features[1:] > 0).any())
         return any(self.titles) or any(self.genres) or any(y is not None for y in self.years)
 
     def popularity(self) -> np.ndarray:

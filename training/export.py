@@ -312,6 +312,7 @@ def export_all(model: Recommender, ds, out: Path, created_by: str, evaluate_fn=N
             (out / "encoder.onnx").unlink()
     catalog = {"ids": ds.ids, "titles": ds.titles, "genres": ds.genres, "years": ds.years,
                "popularity": [int(x) for x in ds.popularity()[1:]]}
+    catalog.update(getattr(ds, "catalog_extra", None) or {})
     (out / "catalog.json").write_text(json.dumps(catalog, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
     files["catalog"] = out / "catalog.json"
 

@@ -233,7 +233,9 @@ def summary(res: dict) -> str:
     return " | ".join(parts)
 
 
-def train(a, log=print) -> tuple[Recommender, Dataset, dict]:
+def train(a, log=print, ds: Dataset | None = None, progress=None) -> tuple[Recommender, Dataset, dict]:
+    """`ds`: data already loaded (a shop's own files, training/pipeline.py) instead of `a.dataset`;
+    its optional `features` ([N + 1, max_features] buckets) replace the title/genre/year featurisation."""
     torch.manual_seed(a.seed)
     np.random.seed(a.seed)
     torch.set_num_threads(a.threads)
@@ -242,7 +244,8 @@ def train(a, log=print) -> tuple[Recommender, Dataset, dict]:
     t0 = time.time()
 
     held_users = pick_holdout_users(a.dataset, a.holdout_users, a.holdout_seed) if a.holdout_users else []
-    ds = load_dataset(a.dataset, a.max_len, set(held_users))
+    if ds is None:
+        ds = load_dataset(a.dataset, a.max_len, set(held_users))
     if a.max_train_users:
         ds.train = ds.train[:a.max_train_users]
         if ds.protocol == "full":
@@ -256,7 +259,10 @@ def train(a, log=print) -> tuple[Recommender, Dataset, dict]:
     if not use_content:
         a.buckets = 0
         has_id = torch.ones(ds.n_items + 1, dtype=torch.bool)  # ID-only: every item keeps its (maybe untrained) ID
-    feats = torch.from_numpy(featurise_catalog(ds.titles, ds.genres, ds.years, a.buckets, a.max_features)) if use_content else None
+    feats = None
+    if use_content:
+        pre = getattr(ds, "features", None)
+        feats = torch.from_numpy(pre if pre is not None else featurise_catalog(ds.titles, ds.genres, ds.years, a.buckets, a.max_features))
     cfg = ModelConfig(n_items=ds.n_items, dim=a.dim, layers=a.layers, heads=a.heads, ffn=a.ffn, max_len=a.max_len,
                       variant=a.variant, experts=a.experts, rank=a.rank, dropout=a.dropout, id_dropout=a.id_dropout,
                       buckets=a.buckets, max_features=a.max_features, lora_targets=a.lora_targets)
@@ -297,12 +303,12 @@ def train(a, log=print) -> tuple[Recommender, Dataset, dict]:
         keep_fn = None
         if use_content and a.id_dropout > 0:
             keep_fn = lambda: (torch.rand(ds.n_items + 1) >= a.id_dropout).float()  # noqa: E731
-        for ep in range(epochs):
+        for ep in (progress(range(epochs), f"epochs ({stage})") if progress else range(epochs)):
             wins = make_windows(ds.train, a.max_len, rng, a.windows, a.short_frac, a.reverse_frac)
             loss = train_epoch(model, wins, rng, opt, sched, params, a.batch, a.negatives, keep_fn, ema)
             ep_total += 1
             rec = {"epoch": ep_total, "stage": stage, "loss": loss, "time": round(time.time() - t0, 1)}
-            if a.eval_every and (ep_total % a.eval_every == 0 or ep == epochs - 1):
+            if a.eval_every and ds.val and (ep_total % a.eval_every == 0 or ep == epochs - 1):
                 if ema is not None:
                     ema.swap(model)
                 rec["val"] = evaluate_scorer(torch_scorer(model), ds, val_sub)
@@ -317,7 +323,8 @@ def train(a, log=print) -> tuple[Recommender, Dataset, dict]:
     model.eval()
     if a.cooc_rank > 0:
         attach_head(model, ds, a)
-        log(f"co-occurrence head: {head_meta(a)}; val {summary(evaluate_scorer(torch_scorer(model), ds, val_sub))}")
+        if ds.val:
+            log(f"co-occurrence head: {head_meta(a)}; val {summary(evaluate_scorer(torch_scorer(model), ds, val_sub))}")
     info = {"train_seconds": round(time.time() - t0, 1), "params": n_params, "history": history, "config": cfg.to_dict(),
             "holdout_users": held_users}
     if cold_cases is not None:
