@@ -56,6 +56,11 @@ const projects: NonNullable<PlaywrightTestConfig['projects']> = [
     testDir: 'e2e/demo',
     use: { baseURL: DEMO_URL, viewport: { width: 1280, height: 900 } },
   },
+  {
+    name: 'shop',
+    testDir: 'e2e/shop',
+    use: { baseURL: ENGINE_URL },
+  },
 ];
 
 export default defineConfig({

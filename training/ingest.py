@@ -444,7 +444,7 @@ class Interactions:
     stats: dict
 
 
-def build_interactions(ev: Events, items: Items, cfg: dict) -> Interactions:
+def build_interactions(ev: Events, items: Items, cfg: dict, source: str = "events") -> Interactions:
     index = {x: i + 1 for i, x in enumerate(items.ids)}
     unknown: dict[str, int] = {}
     by_user: dict[str, list[int]] = {}
@@ -454,7 +454,7 @@ def build_interactions(ev: Events, items: Items, cfg: dict) -> Interactions:
             continue
         by_user.setdefault(u, []).append(k)
     if not by_user:
-        raise InputError("events", f"no event names an item of the catalogue ({len(unknown)} unknown item ids, e.g. "
+        raise InputError(source, f"no event names an item of the catalogue ({len(unknown)} unknown item ids, e.g. "
                                    f"'{next(iter(unknown))}'); do the two files use the same ids?")
     mode = cfg.get("repeats", "collapse")
     users, seqs, times, weights = [], [], [], []

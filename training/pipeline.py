@@ -359,7 +359,7 @@ def run(events: str, items_path: str, out: str, config: str | None = None, epoch
     items = read_items(items_path, cfg, progress)
     log(f"reading {events}")
     ev = read_events(events, cfg, progress)
-    inter = build_interactions(ev, items, cfg)
+    inter = build_interactions(ev, items, cfg, events)
     if len(items.ids) < 2:
         raise InputError(items_path, f"has {len(items.ids)} item; a recommender needs at least 2")
     if inter.stats["users"] < 2 and evaluate:

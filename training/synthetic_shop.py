@@ -90,18 +90,18 @@ def generate(size: str = "small", seed: int = 0) -> tuple[list[dict], list[dict]
             if not pool:
                 continue
             bought = None
-            for i in rng.choice(pool, size=min(len(pool), int(rng.integers(2, 5))), replace=False):
+            for i in rng.choice(pool, size=min(len(pool), int(rng.integers(3, 6))), replace=False):
                 events.append((u, int(i), t, "view_item"))
                 t += rng.uniform(20, 200)
             last = int(i)
-            if rng.random() < 0.5:
+            if rng.random() < 0.6:
                 events.append((u, last, t, "add_to_cart"))
                 t += rng.uniform(20, 200)
-                if rng.random() < 0.7:
+                if rng.random() < 0.8:
                     events.append((u, last, t, "purchase"))
                     t += rng.uniform(20, 200)
                     bought = last
-            if bought is not None and rng.random() < 0.85:
+            if bought is not None and rng.random() < 0.9:
                 acc = int(rng.choice(acc_of[bought]))
                 events.append((u, acc, t, "view_item"))
                 t += rng.uniform(20, 200)
