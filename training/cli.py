@@ -7,6 +7,7 @@
 Bad input ends with one line `localrec: error: <file>, row <r>, column '<c>': <what>` and exit code 2,
 never a traceback.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -35,8 +36,17 @@ def cmd_train(argv: list[str]) -> int:
     a = ap.parse_args(argv)
     from .pipeline import run
 
-    run(a.events, a.items, a.out, a.config, a.epochs, a.threads, a.seed, evaluate=not a.no_eval,
-        command="localrec train " + shlex.join(argv))
+    run(
+        a.events,
+        a.items,
+        a.out,
+        a.config,
+        a.epochs,
+        a.threads,
+        a.seed,
+        evaluate=not a.no_eval,
+        command="localrec train " + shlex.join(argv),
+    )
     return 0
 
 

@@ -7,6 +7,7 @@ TIMESTAMP / EVENT_TYPE / EVENT_VALUE, GA4's event_name / user_pseudo_id / event_
 problem with the input is an `InputError`: one line naming the file, the row (1 = the first data
 row) where there is one, and the column.
 """
+
 from __future__ import annotations
 
 import gzip
@@ -15,7 +16,7 @@ import math
 import re
 import tomllib
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
@@ -59,11 +60,26 @@ ITEM_ROLES = {
 # Interactions that show interest, weighted by how much; 0 drops the event (an impression or a
 # removal is not interest in the item). Keys are lower-case; the config's `event_weights` overrides.
 DEFAULT_WEIGHTS = {
-    "view": 1.0, "view_item": 1.0, "detail_view": 1.0, "click": 1.0, "select_item": 1.0, "rate": 1.0, "rating": 1.0,
-    "add_to_wishlist": 1.5, "wishlist": 1.5,
-    "add_to_cart": 2.0, "cart": 2.0, "addtocart": 2.0, "begin_checkout": 2.0,
-    "purchase": 3.0, "order": 3.0, "buy": 3.0, "transaction": 3.0,
-    "remove_from_cart": 0.0, "view_item_list": 0.0, "impression": 0.0,
+    "view": 1.0,
+    "view_item": 1.0,
+    "detail_view": 1.0,
+    "click": 1.0,
+    "select_item": 1.0,
+    "rate": 1.0,
+    "rating": 1.0,
+    "add_to_wishlist": 1.5,
+    "wishlist": 1.5,
+    "add_to_cart": 2.0,
+    "cart": 2.0,
+    "addtocart": 2.0,
+    "begin_checkout": 2.0,
+    "purchase": 3.0,
+    "order": 3.0,
+    "buy": 3.0,
+    "transaction": 3.0,
+    "remove_from_cart": 0.0,
+    "view_item_list": 0.0,
+    "impression": 0.0,
 }
 CONFIG_KEYS = {"event_weights", "unknown_event_weight", "repeats", "columns", "events_columns", "train"}
 COLUMN_KINDS = {"drop", "categorical", "numeric", "text"} | set(ITEM_ROLES)
@@ -108,8 +124,14 @@ def _kind(path: Path) -> tuple[str, bool]:
     gz = name.endswith(".gz")
     if gz:
         name = name[:-3]
-    for ext, kind in ((".csv", "csv"), (".tsv", "csv"), (".jsonl", "json"), (".ndjson", "json"), (".json", "json"),
-                      (".parquet", "parquet")):
+    for ext, kind in (
+        (".csv", "csv"),
+        (".tsv", "csv"),
+        (".jsonl", "json"),
+        (".ndjson", "json"),
+        (".json", "json"),
+        (".parquet", "parquet"),
+    ):
         if name.endswith(ext):
             if kind == "parquet" and gz:
                 raise InputError(path, "Parquet is compressed inside the file; give the .parquet itself")
@@ -127,8 +149,11 @@ def _check_text(path: Path, gz: bool) -> int:
                 try:
                     line.decode("utf-8")
                 except UnicodeDecodeError as e:
-                    raise InputError(path, f"is not UTF-8 (byte 0x{line[e.start]:02x} at position {e.start + 1}); "
-                                           "save the file as UTF-8", row=i) from None
+                    raise InputError(
+                        path,
+                        f"is not UTF-8 (byte 0x{line[e.start]:02x} at position {e.start + 1}); save the file as UTF-8",
+                        row=i,
+                    ) from None
                 if line.strip():
                     n += 1
     except (OSError, EOFError) as e:
@@ -167,7 +192,9 @@ def read_table(path_str: str) -> tuple[list[str], list[list[str | None]]]:
     except duckdb.Error as e:
         msg = str(e).splitlines()[0]
         m = re.search(r"[Ll]ine:? (\d+)", str(e))
-        raise InputError(path, f"cannot be parsed: {msg}", row=int(m.group(1)) - 1 if m and kind == "csv" else None) from None
+        raise InputError(
+            path, f"cannot be parsed: {msg}", row=int(m.group(1)) - 1 if m and kind == "csv" else None
+        ) from None
     finally:
         con.close()
     if not rows:
@@ -196,8 +223,11 @@ def match_columns(path, cols: list[str], roles: dict, required: list[str], overr
                 break
     for role in required:
         if role not in out:
-            raise InputError(path, f"missing (found columns: {', '.join(cols)}; accepted names: {', '.join(roles[role])})",
-                             column=roles[role][0])
+            raise InputError(
+                path,
+                f"missing (found columns: {', '.join(cols)}; accepted names: {', '.join(roles[role])})",
+                column=roles[role][0],
+            )
     return out
 
 
@@ -222,7 +252,7 @@ def parse_time(v: str) -> float | None:
     except ValueError:
         return None
     if d.tzinfo is None:
-        d = d.replace(tzinfo=timezone.utc)
+        d = d.replace(tzinfo=UTC)
     return d.timestamp()
 
 
@@ -254,8 +284,12 @@ def read_events(path: str, cfg: dict, progress=None) -> Events:
             continue
         ts = parse_time(t or "")
         if ts is None:
-            raise InputError(path, f"'{t}' is not a timestamp (Unix seconds or milliseconds, or ISO 8601 like "
-                                   "2024-05-01T12:00:00Z)", row=r, column=cols[ti])
+            raise InputError(
+                path,
+                f"'{t}' is not a timestamp (Unix seconds or milliseconds, or ISO 8601 like 2024-05-01T12:00:00Z)",
+                row=r,
+                column=cols[ti],
+            )
         et = (row[ei] or "").strip().lower() if ei is not None else "view"
         if et in weights:
             w = weights[et]
@@ -271,10 +305,16 @@ def read_events(path: str, cfg: dict, progress=None) -> Events:
         times.append(ts)
         ws.append(w)
     if not users:
-        raise InputError(path, "no usable events (every row was skipped: " +
-                         ", ".join(f"{k}: {v}" for k, v in skipped.items() if v) + ")")
-    stats = {"rows": len(rows), "skipped": {k: v for k, v in skipped.items() if v}, "unknownEventTypes": unknown_types,
-             "columns": {k: cols[v] for k, v in roles.items()}}
+        raise InputError(
+            path,
+            "no usable events (every row was skipped: " + ", ".join(f"{k}: {v}" for k, v in skipped.items() if v) + ")",
+        )
+    stats = {
+        "rows": len(rows),
+        "skipped": {k: v for k, v in skipped.items() if v},
+        "unknownEventTypes": unknown_types,
+        "columns": {k: cols[v] for k, v in roles.items()},
+    }
     return Events(users, items, np.array(times, np.float64), np.array(ws, np.float32), types, stats)
 
 
@@ -301,7 +341,7 @@ def _year(v: str | None) -> int | None:
     if m:
         return int(m.group(1))
     t = parse_time(v)
-    return datetime.fromtimestamp(t, timezone.utc).year if t is not None else None
+    return datetime.fromtimestamp(t, UTC).year if t is not None else None
 
 
 def _num(v: str | None) -> float | None:
@@ -346,7 +386,9 @@ def read_items(path: str, cfg: dict, progress=None) -> Items:
 
     def col(role):
         i = roles.get(role)
-        return [None if i is None else (row[i].strip() if row[i] is not None and row[i].strip() else None) for row in rows]
+        return [
+            None if i is None else (row[i].strip() if row[i] is not None and row[i].strip() else None) for row in rows
+        ]
 
     title = [t or "" for t in col("title")]
     desc = col("description")
@@ -429,7 +471,7 @@ def hash_features(feats: list[list[str]], buckets: int, max_features: int) -> np
     for j, fs in enumerate(feats):
         uniq = list(dict.fromkeys(fs))[:max_features]
         ids = [1 + fnv1a32(f.encode("utf-8")) % (buckets - 1) for f in uniq]
-        out[j + 1, :len(ids)] = ids
+        out[j + 1, : len(ids)] = ids
     return out
 
 
@@ -437,6 +479,7 @@ def hash_features(feats: list[list[str]], buckets: int, max_features: int) -> np
 @dataclass
 class Interactions:
     """Events joined to the catalogue, each user's in time order (ties: file order)."""
+
     user_ids: list[str]
     seqs: list[np.ndarray]  # model indices (1..N)
     times: list[np.ndarray]
@@ -448,14 +491,17 @@ def build_interactions(ev: Events, items: Items, cfg: dict, source: str = "event
     index = {x: i + 1 for i, x in enumerate(items.ids)}
     unknown: dict[str, int] = {}
     by_user: dict[str, list[int]] = {}
-    for k, (u, it) in enumerate(zip(ev.users, ev.items)):
+    for k, (u, it) in enumerate(zip(ev.users, ev.items, strict=True)):
         if it not in index:
             unknown[it] = unknown.get(it, 0) + 1
             continue
         by_user.setdefault(u, []).append(k)
     if not by_user:
-        raise InputError(source, f"no event names an item of the catalogue ({len(unknown)} unknown item ids, e.g. "
-                                   f"'{next(iter(unknown))}'); do the two files use the same ids?")
+        raise InputError(
+            source,
+            f"no event names an item of the catalogue ({len(unknown)} unknown item ids, e.g. "
+            f"'{next(iter(unknown))}'); do the two files use the same ids?",
+        )
     mode = cfg.get("repeats", "collapse")
     users, seqs, times, weights = [], [], [], []
     repeats_dropped = 0
@@ -481,7 +527,12 @@ def build_interactions(ev: Events, items: Items, cfg: dict, source: str = "event
         times.append(np.array(t, np.float64))
         weights.append(np.array(w, np.float32))
     n_unknown = sum(unknown.values())
-    stats = {"users": len(users), "interactions": int(sum(len(s) for s in seqs)), "repeatsMerged": repeats_dropped,
-             "unknownItemEvents": n_unknown, "unknownItems": len(unknown),
-             "unknownItemExamples": sorted(unknown, key=lambda x: -unknown[x])[:5]}
+    stats = {
+        "users": len(users),
+        "interactions": int(sum(len(s) for s in seqs)),
+        "repeatsMerged": repeats_dropped,
+        "unknownItemEvents": n_unknown,
+        "unknownItems": len(unknown),
+        "unknownItemExamples": sorted(unknown, key=lambda x: -unknown[x])[:5],
+    }
     return Interactions(users, seqs, times, weights, stats)

@@ -10,6 +10,7 @@ new token is `s * encoder(x) + b`, i.e. a typical item with this content. Remova
 way every file is rewritten (int8 table, catalogue, the graph's table shapes) and the manifest gets
 new hashes, so pages see a new model version.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -24,8 +25,14 @@ import onnx
 from .export import dequantize_rows, quantize_rows
 from .ingest import InputError, hash_features, load_config, read_items, read_table
 
-DETAIL_KEYS = (("images", "image"), ("prices", "price"), ("currencies", "currency"), ("urls", "url"),
-               ("brands", "brand"), ("availability", "availability"))
+DETAIL_KEYS = (
+    ("images", "image"),
+    ("prices", "price"),
+    ("currencies", "currency"),
+    ("urls", "url"),
+    ("brands", "brand"),
+    ("availability", "availability"),
+)
 
 
 def load_table(d: Path, man: dict) -> np.ndarray:
@@ -54,8 +61,9 @@ def calibration(table: np.ndarray, content: np.ndarray, hidden: int) -> tuple[fl
     return s, b
 
 
-def write_model(src: Path, dst: Path, man: dict, table: np.ndarray, catalog: dict, cooc_w: np.ndarray | None,
-                note: dict) -> dict:
+def write_model(
+    src: Path, dst: Path, man: dict, table: np.ndarray, catalog: dict, cooc_w: np.ndarray | None, note: dict
+) -> dict:
     """The model folder with a new item table (rows = items + 1) and catalogue; other files copied."""
     n1 = table.shape[0]
     q, s = quantize_rows(table.astype(np.float32))
@@ -91,7 +99,7 @@ def write_model(src: Path, dst: Path, man: dict, table: np.ndarray, catalog: dic
         if (src / f).exists():
             shutil.copy2(src / f, dst / f)
     man = json.loads(json.dumps(man))
-    for key, entry in man["files"].items():
+    for entry in man["files"].values():
         data = (dst / entry["path"]).read_bytes()
         entry.update(bytes=len(data), sha256=hashlib.sha256(data).hexdigest())
     man["modelVersion"] = man["files"]["model"]["sha256"][:16]
@@ -104,8 +112,15 @@ def write_model(src: Path, dst: Path, man: dict, table: np.ndarray, catalog: dic
     return man
 
 
-def update(model: str, add: str | None = None, remove: str | None = None, config: str | None = None,
-           out: str | None = None, calibrate: bool = True, log=print) -> dict:
+def update(
+    model: str,
+    add: str | None = None,
+    remove: str | None = None,
+    config: str | None = None,
+    out: str | None = None,
+    calibrate: bool = True,
+    log=print,
+) -> dict:
     d = Path(model)
     if not (d / "manifest.json").exists():
         raise InputError(d, "is not a model folder (no manifest.json)")
@@ -124,7 +139,10 @@ def update(model: str, add: str | None = None, remove: str | None = None, config
     if remove:
         cols, rows = read_table(remove)
         low = [c.lower() for c in cols]
-        ci = next((low.index(c) for c in ("item_id", "id", "itemid", "sku", "product_id") if c in low), 0 if len(cols) == 1 else None)
+        ci = next(
+            (low.index(c) for c in ("item_id", "id", "itemid", "sku", "product_id") if c in low),
+            0 if len(cols) == 1 else None,
+        )
         if ci is None:
             raise InputError(remove, "needs an item id column (item_id)", column="item_id")
         gone = {(r[ci] or "").strip() for r in rows}
@@ -140,7 +158,10 @@ def update(model: str, add: str | None = None, remove: str | None = None, config
             if isinstance(vals, list) and len(vals) == n:
                 catalog[key] = [vals[j] for j in keep]
         note = {"removed": n - len(keep), "unknownIds": len(unknown)}
-        log(f"removed {n - len(keep)} items" + (f"; {len(unknown)} ids were not in the model (e.g. {unknown[0]})" if unknown else ""))
+        log(
+            f"removed {n - len(keep)} items"
+            + (f"; {len(unknown)} ids were not in the model (e.g. {unknown[0]})" if unknown else "")
+        )
     if add:
         if man.get("content") is None or not (d / "encoder.onnx").exists():
             raise InputError(d, "has no item encoder (trained without content), so new items cannot get tokens")
@@ -162,7 +183,11 @@ def update(model: str, add: str | None = None, remove: str | None = None, config
             details = {key: items.fields[f][k] for key, f in DETAIL_KEYS}
             if iid in index:  # an update of a trained item keeps its trained token
                 j = index[iid]
-                catalog["titles"][j], catalog["genres"][j], catalog["years"][j] = vals["titles"], vals["genres"], vals["years"]
+                catalog["titles"][j], catalog["genres"][j], catalog["years"][j] = (
+                    vals["titles"],
+                    vals["genres"],
+                    vals["years"],
+                )
                 for key, v in details.items():
                     if key in catalog:
                         catalog[key][j] = v
@@ -177,7 +202,7 @@ def update(model: str, add: str | None = None, remove: str | None = None, config
                     catalog[key] = [None] * cnt
                 if key in catalog:
                     catalog[key].append(v)
-            table = np.concatenate([table, tokens[k:k + 1]], 0)
+            table = np.concatenate([table, tokens[k : k + 1]], 0)
             if cooc_w is not None:
                 cooc_w = np.append(cooc_w, 0.0)  # no co-occurrence columns for a new item: its weight is unused
             added += 1
@@ -213,3 +238,62 @@ def read_items_from_catalog(catalog: dict) -> list[list[str]]:
             f += [f"y:{y}", f"d:{(y // 10) * 10}"]
         out.append(f)
     return out
+
+
+def study_new_items(model_dir: str, work: str, log=print) -> dict:
+    """How products added without retraining rank, with and without the calibration: on a synthetic
+    shop model, remove every accessory, add them back as new products (content only), and for each
+    primary product as a one-item history count how often a new product, and one of its own
+    accessories, is in the top 10."""
+    import onnxruntime as ort
+
+    from .data import right_align
+    from .evaluate import model_feeds
+
+    d, w = Path(model_dir), Path(work)
+    w.mkdir(parents=True, exist_ok=True)
+    cat = json.loads((d / "catalog.json").read_text(encoding="utf-8"))
+    acc = [j for j, t in enumerate(cat["titles"]) if " for " in t]
+    (w / "remove.csv").write_text("item_id\n" + "".join(cat["ids"][j] + "\n" for j in acc), encoding="utf-8")
+    with open(w / "add.csv", "w", encoding="utf-8") as f:
+        f.write("item_id,title,category,brand,price,currency\n")
+        for j in acc:
+            f.write(
+                f'{cat["ids"][j]},"{cat["titles"][j]}",{cat["genres"][j][0]},{cat["brands"][j]},'
+                f"{cat['prices'][j]},{cat['currencies'][j]}\n"
+            )
+    update(str(d), remove=str(w / "remove.csv"), out=str(w / "removed"), log=lambda *a: None)
+    res = {}
+    for calibrated in (False, True):
+        out = w / ("calibrated" if calibrated else "raw")
+        update(str(w / "removed"), add=str(w / "add.csv"), out=str(out), calibrate=calibrated, log=lambda *a: None)
+        man = json.loads((out / "manifest.json").read_text())
+        c2 = json.loads((out / "catalog.json").read_text())
+        new = set(range(len(c2["ids"]) - len(acc) + 1, len(c2["ids"]) + 1))
+        index = {x: i + 1 for i, x in enumerate(c2["ids"])}
+        sess = ort.InferenceSession(str(out / "model.onnx"), providers=["CPUExecutionProvider"])
+        prim = [
+            j for j, t in enumerate(c2["titles"]) if " for " not in t and any(t in u for u in c2["titles"][-len(acc) :])
+        ]
+        any_new = own = 0
+        for j in prim:
+            h = right_align([np.array([j + 1], np.int64)])
+            s = sess.run(["scores"], model_feeds(h, np.zeros((1, man["experts"]), np.float32)))[0][0]
+            s[0], s[j + 1] = -np.inf, -np.inf
+            top = set(np.argsort(-s)[:10].tolist())
+            mine = {index[c2["ids"][k - 1]] for k in new if c2["titles"][k - 1].endswith(f"for {c2['titles'][j]}")}
+            any_new += bool(top & new)
+            own += bool(top & mine)
+        res["calibrated" if calibrated else "raw"] = {
+            "histories": len(prim),
+            "new_in_top10": any_new / len(prim),
+            "own_accessory_in_top10": own / len(prim),
+        }
+    log(json.dumps(res, indent=1))
+    return res
+
+
+if __name__ == "__main__":
+    import sys
+
+    study_new_items(sys.argv[1], sys.argv[2])

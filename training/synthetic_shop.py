@@ -10,23 +10,32 @@
 
     python -m training.synthetic_shop --size small --out DIR     (events.csv + items.csv)
 """
+
 from __future__ import annotations
 
 import argparse
 import csv
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
 
-PAIRS = [("Phones", "Phone cases"), ("Cameras", "Camera lenses"), ("Laptops", "Laptop sleeves"),
-         ("Bikes", "Bike helmets"), ("Consoles", "Game controllers"), ("Espresso machines", "Milk jugs")]
+PAIRS = [
+    ("Phones", "Phone cases"),
+    ("Cameras", "Camera lenses"),
+    ("Laptops", "Laptop sleeves"),
+    ("Bikes", "Bike helmets"),
+    ("Consoles", "Game controllers"),
+    ("Espresso machines", "Milk jugs"),
+]
 CONSUMABLES = ["Coffee beans", "Water filters"]
 BRANDS = ["Acme", "Borealis", "Cobalt", "Dunmore", "Elara", "Fjord", "Gantry", "Halcyon"]
 ADJ = ["Pro", "Air", "Mini", "Max", "Lite", "Plus", "Ultra", "One", "Neo", "Flex"]
-SIZES = {"small": dict(primary_per_cat=6, consumables_per_cat=5, users=700, sessions=(2, 6)),
-         "large": dict(primary_per_cat=150, consumables_per_cat=100, users=40000, sessions=(2, 8))}
-START = datetime(2025, 1, 1, tzinfo=timezone.utc).timestamp()
+SIZES = {
+    "small": dict(primary_per_cat=6, consumables_per_cat=5, users=700, sessions=(2, 6)),
+    "large": dict(primary_per_cat=150, consumables_per_cat=100, users=40000, sessions=(2, 8)),
+}
+START = datetime(2025, 1, 1, tzinfo=UTC).timestamp()
 DAYS = 120
 
 
@@ -36,14 +45,24 @@ def make_items(rng: np.random.Generator, size: str) -> list[dict]:
 
     def add(cat, title, brand, price, kind, parent=None):
         i = len(items)
-        items.append({"item_id": f"p{i:05d}", "title": title, "category": cat, "brand": brand,
-                      "price": f"{price:.2f}", "currency": "EUR",
-                      "image": f"{cat.lower().replace(' ', '-')}-{i}.jpg" if rng.random() < 0.8 else "",
-                      "url": f"/products/p{i:05d}", "availability": "in_stock" if rng.random() < 0.9 else "out_of_stock",
-                      "color": str(rng.choice(["black", "white", "red", "blue", "green"])),
-                      "_kind": kind, "_parent": parent,
-                      # new products arrive during the first 70% of the period; the rest exist from the start
-                      "_arrival": 0.0 if rng.random() < 0.75 else float(rng.uniform(0.1, 0.7))})
+        items.append(
+            {
+                "item_id": f"p{i:05d}",
+                "title": title,
+                "category": cat,
+                "brand": brand,
+                "price": f"{price:.2f}",
+                "currency": "EUR",
+                "image": f"{cat.lower().replace(' ', '-')}-{i}.jpg" if rng.random() < 0.8 else "",
+                "url": f"/products/p{i:05d}",
+                "availability": "in_stock" if rng.random() < 0.9 else "out_of_stock",
+                "color": str(rng.choice(["black", "white", "red", "blue", "green"])),
+                "_kind": kind,
+                "_parent": parent,
+                # new products arrive during the first 70% of the period; the rest exist from the start
+                "_arrival": 0.0 if rng.random() < 0.75 else float(rng.uniform(0.1, 0.7)),
+            }
+        )
         return i
 
     for prim, acc in PAIRS:
@@ -52,14 +71,25 @@ def make_items(rng: np.random.Generator, size: str) -> list[dict]:
             model = f"{brand} {prim[:-1] if prim.endswith('s') else prim} {rng.choice(ADJ)} {k + 1}"
             pi = add(prim, model, brand, rng.uniform(150, 1500), "primary")
             for j in range(2):
-                ai = add(acc, f"{['Slim', 'Rugged'][j]} {acc[:-1].lower()} for {model}", brand, rng.uniform(9, 60),
-                         "accessory", parent=pi)
+                ai = add(
+                    acc,
+                    f"{['Slim', 'Rugged'][j]} {acc[:-1].lower()} for {model}",
+                    brand,
+                    rng.uniform(9, 60),
+                    "accessory",
+                    parent=pi,
+                )
                 items[ai]["_arrival"] = items[pi]["_arrival"]
     for cat in CONSUMABLES:
         for k in range(p["consumables_per_cat"]):
             brand = str(rng.choice(BRANDS))
-            add(cat, f"{brand} {cat.lower()} {rng.choice(['classic', 'dark', 'mild', 'organic', 'bulk'])} {k + 1}", brand,
-                rng.uniform(5, 30), "consumable")
+            add(
+                cat,
+                f"{brand} {cat.lower()} {rng.choice(['classic', 'dark', 'mild', 'organic', 'bulk'])} {k + 1}",
+                brand,
+                rng.uniform(5, 30),
+                "consumable",
+            )
     return items
 
 
@@ -118,9 +148,15 @@ def generate(size: str = "small", seed: int = 0) -> tuple[list[dict], list[dict]
                 t += 60
             t += rng.uniform(1, 14) * 86400
     events.sort(key=lambda e: e[2])
-    ev = [{"user_id": f"v{u}", "item_id": items[i]["item_id"],
-           "timestamp": datetime.fromtimestamp(round(t), timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"), "event_type": e}
-          for u, i, t, e in events]
+    ev = [
+        {
+            "user_id": f"v{u}",
+            "item_id": items[i]["item_id"],
+            "timestamp": datetime.fromtimestamp(round(t), UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "event_type": e,
+        }
+        for u, i, t, e in events
+    ]
     return items, ev
 
 

@@ -16,6 +16,11 @@ interface Catalogue {
   genres: string[][];
 }
 
+/** what e2e/harness/shop.html puts on window */
+interface ShopWindow {
+  shop: { track: (e: { type: string; itemId: string }) => Promise<void> };
+}
+
 let cat: Catalogue;
 const category = (id: string) => cat.genres[cat.ids.indexOf(id)]?.[0];
 const title = (id: string) => cat.titles[cat.ids.indexOf(id)]!;
@@ -29,7 +34,7 @@ test.beforeAll(() => {
 });
 
 async function track(page: Page, type: 'view' | 'purchase', itemId: string): Promise<void> {
-  await page.evaluate(([type, itemId]) => (window as any).shop.track({ type, itemId }), [type, itemId] as const);
+  await page.evaluate(([type, itemId]) => (window as unknown as ShopWindow).shop.track({ type, itemId }), [type, itemId] as const);
 }
 
 /** The ids the row shows once it has answered for a history of `expected` distinct steps. */

@@ -1,22 +1,31 @@
 """Reading a shop's files (training/ingest.py) and the CLI's one-line errors (training/cli.py)."""
+
 import gzip
 import json
 import subprocess
 import sys
 
 import duckdb
-import numpy as np
 import pytest
 
 from training.cli import main as cli_main
-from training.ingest import (InputError, build_interactions, hash_features, load_config, parse_time, read_events,
-                             read_items)
+from training.ingest import (
+    InputError,
+    build_interactions,
+    hash_features,
+    load_config,
+    parse_time,
+    read_events,
+    read_items,
+)
 
 from .conftest import REPO
 
 ITEMS = "item_id,title,category,brand,price,currency,image,url,availability,color\n" + "".join(
-    f"i{k},Item {k},{'A' if k % 2 else 'B'},Br{k % 3},{10 + k}.5,EUR,{'i%d.jpg' % k if k % 4 else ''},/p/{k},in_stock,"
-    f"{['red', 'blue'][k % 2]}\n" for k in range(20))
+    f"i{k},Item {k},{'A' if k % 2 else 'B'},Br{k % 3},{10 + k}.5,EUR,{f'i{k}.jpg' if k % 4 else ''},/p/{k},in_stock,"
+    f"{['red', 'blue'][k % 2]}\n"
+    for k in range(20)
+)
 
 
 def write(tmp_path, name, text, enc="utf-8"):
@@ -38,22 +47,54 @@ def err(fn, *args) -> str:
 
 def test_timestamps_seconds_milliseconds_microseconds_and_iso_agree():
     t = 1714564800.0  # 2024-05-01T12:00:00Z
-    for v in ("1714564800", "1714564800000", "1714564800000000", "2024-05-01T12:00:00Z", "2024-05-01 12:00:00",
-              "2024-05-01T14:00:00+02:00"):
+    for v in (
+        "1714564800",
+        "1714564800000",
+        "1714564800000000",
+        "2024-05-01T12:00:00Z",
+        "2024-05-01 12:00:00",
+        "2024-05-01T14:00:00+02:00",
+    ):
         assert parse_time(v) == pytest.approx(t), v
     assert parse_time("yesterday") is None and parse_time("") is None and parse_time("nan") is None
 
 
 def test_personalize_and_ga4_column_names_case_insensitive(tmp_path):
     items = read_items(write(tmp_path, "items.csv", ITEMS), {})
-    pers = write(tmp_path, "p.csv", "USER_ID,ITEM_ID,TIMESTAMP,EVENT_TYPE,EVENT_VALUE\nu1,i1,1714564800,purchase,1\n"
-                                    "u1,i2,1714564900,Click,\n")
+    pers = write(
+        tmp_path,
+        "p.csv",
+        "USER_ID,ITEM_ID,TIMESTAMP,EVENT_TYPE,EVENT_VALUE\nu1,i1,1714564800,purchase,1\nu1,i2,1714564900,Click,\n",
+    )
     ev = read_events(pers, {})
     assert ev.users == ["u1", "u1"] and ev.items == ["i1", "i2"] and list(ev.weights) == [3.0, 1.0]
-    ga4 = write(tmp_path, "g.jsonl", "\n".join(json.dumps(r) for r in [
-        {"user_pseudo_id": "x", "Item_Id": "i3", "event_timestamp": 1714564800000000, "event_name": "view_item"},
-        {"user_pseudo_id": "x", "Item_Id": "i4", "event_timestamp": 1714564801000000, "event_name": "view_item_list"},
-        {"user_pseudo_id": "x", "Item_Id": "i5", "event_timestamp": 1714564802000000, "event_name": "add_to_cart"}]))
+    ga4 = write(
+        tmp_path,
+        "g.jsonl",
+        "\n".join(
+            json.dumps(r)
+            for r in [
+                {
+                    "user_pseudo_id": "x",
+                    "Item_Id": "i3",
+                    "event_timestamp": 1714564800000000,
+                    "event_name": "view_item",
+                },
+                {
+                    "user_pseudo_id": "x",
+                    "Item_Id": "i4",
+                    "event_timestamp": 1714564801000000,
+                    "event_name": "view_item_list",
+                },
+                {
+                    "user_pseudo_id": "x",
+                    "Item_Id": "i5",
+                    "event_timestamp": 1714564802000000,
+                    "event_name": "add_to_cart",
+                },
+            ]
+        ),
+    )
     ev = read_events(ga4, {})
     assert ev.items == ["i3", "i5"]  # an impression (view_item_list) is not interest: weight 0, skipped
     assert ev.stats["skipped"] == {"weight 0": 1}
@@ -73,9 +114,13 @@ def test_parquet_and_gzip(tmp_path):
 
 def test_weights_from_config_and_unknown_event_types(tmp_path):
     cfg = tmp_path / "c.toml"
-    cfg.write_text('unknown_event_weight = 0.5\n[event_weights]\npurchase = 5\nview = 0\n')
-    ev = read_events(write(tmp_path, "e.csv", "user_id,item_id,timestamp,event_type\nu,i1,1,view\nu,i2,2,purchase\n"
-                                             "u,i3,3,Wishlisted\n"), load_config(str(cfg)))
+    cfg.write_text("unknown_event_weight = 0.5\n[event_weights]\npurchase = 5\nview = 0\n")
+    ev = read_events(
+        write(
+            tmp_path, "e.csv", "user_id,item_id,timestamp,event_type\nu,i1,1,view\nu,i2,2,purchase\nu,i3,3,Wishlisted\n"
+        ),
+        load_config(str(cfg)),
+    )
     assert ev.items == ["i2", "i3"] and list(ev.weights) == [5.0, 0.5]
     assert ev.stats["unknownEventTypes"] == {"wishlisted": 1}
 
@@ -83,8 +128,15 @@ def test_weights_from_config_and_unknown_event_types(tmp_path):
 @pytest.mark.parametrize("mode,expected", [("collapse", [1, 2, 1]), ("keep", [1, 1, 2, 2, 1]), ("first", [1, 2])])
 def test_repeats(tmp_path, mode, expected):
     items = read_items(write(tmp_path, "items.csv", ITEMS), {})
-    ev = read_events(write(tmp_path, "e.csv", "user_id,item_id,timestamp,event_type\nu,i0,1,view\nu,i0,2,add_to_cart\n"
-                                             "u,i1,3,view\nu,i1,4,purchase\nu,i0,5,view\n"), {})
+    ev = read_events(
+        write(
+            tmp_path,
+            "e.csv",
+            "user_id,item_id,timestamp,event_type\nu,i0,1,view\nu,i0,2,add_to_cart\n"
+            "u,i1,3,view\nu,i1,4,purchase\nu,i0,5,view\n",
+        ),
+        {},
+    )
     inter = build_interactions(ev, items, {"repeats": mode})
     assert inter.seqs[0].tolist() == expected
     if mode == "collapse":
@@ -93,8 +145,10 @@ def test_repeats(tmp_path, mode, expected):
 
 def test_ties_keep_file_order_and_unknown_items_are_counted(tmp_path):
     items = read_items(write(tmp_path, "items.csv", ITEMS), {})
-    ev = read_events(write(tmp_path, "e.csv", "user_id,item_id,timestamp\nu,i5,10\nu,i3,10\nu,nope,11\nu,i1,9\n"
-                                             "v,gone,1\nv,i2,2\n"), {})
+    ev = read_events(
+        write(tmp_path, "e.csv", "user_id,item_id,timestamp\nu,i5,10\nu,i3,10\nu,nope,11\nu,i1,9\nv,gone,1\nv,i2,2\n"),
+        {},
+    )
     inter = build_interactions(ev, items, {})
     assert [s.tolist() for s in inter.seqs] == [[2, 6, 4], [3]]
     assert inter.stats["unknownItemEvents"] == 2 and inter.stats["unknownItems"] == 2
@@ -113,15 +167,21 @@ def test_item_columns_roles_and_automatic_types(tmp_path):
     assert h.shape == (21, 16) and (h[0] == 0).all() and (h[1:, 0] > 0).all() and h.max() < 1024
 
 
-@pytest.mark.parametrize("name,text,needle", [
-    ("empty.csv", "", "empty.csv: is empty"),
-    ("header.csv", "user_id,item_id,timestamp\n", "has a header but no rows"),
-    ("latin.csv", "user_id,item_id,timestamp\nu,i1,1\nJos\xe9,i2,2\n", "latin.csv, row 2: is not UTF-8"),
-    ("badtime.csv", "user_id,item_id,timestamp\nu,i1,1\nu,i2,last tuesday\n",
-     "badtime.csv, row 2, column 'timestamp': 'last tuesday' is not a timestamp"),
-    ("nouser.csv", "item_id,timestamp\ni1,1\n", "nouser.csv, column 'user_id': missing"),
-    ("e.xlsx", "x", "unknown file type"),
-])
+@pytest.mark.parametrize(
+    "name,text,needle",
+    [
+        ("empty.csv", "", "empty.csv: is empty"),
+        ("header.csv", "user_id,item_id,timestamp\n", "has a header but no rows"),
+        ("latin.csv", "user_id,item_id,timestamp\nu,i1,1\nJos\xe9,i2,2\n", "latin.csv, row 2: is not UTF-8"),
+        (
+            "badtime.csv",
+            "user_id,item_id,timestamp\nu,i1,1\nu,i2,last tuesday\n",
+            "badtime.csv, row 2, column 'timestamp': 'last tuesday' is not a timestamp",
+        ),
+        ("nouser.csv", "item_id,timestamp\ni1,1\n", "nouser.csv, column 'user_id': missing"),
+        ("e.xlsx", "x", "unknown file type"),
+    ],
+)
 def test_event_file_errors(tmp_path, name, text, needle):
     p = write(tmp_path, name, text, enc="latin-1")
     assert needle in err(read_events, p, {})
@@ -138,8 +198,24 @@ def test_item_file_errors(tmp_path):
 
 
 def run_cli(tmp_path, events: str, items: str) -> tuple[int, str]:
-    r = subprocess.run([sys.executable, "-m", "training.cli", "train", "--events", events, "--items", items,
-                        "--out", str(tmp_path / "out")], cwd=REPO, capture_output=True, text=True, timeout=120)
+    r = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "training.cli",
+            "train",
+            "--events",
+            events,
+            "--items",
+            items,
+            "--out",
+            str(tmp_path / "out"),
+        ],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     return r.returncode, r.stderr
 
 
@@ -148,8 +224,10 @@ def test_cli_reports_one_line_without_traceback(tmp_path):
     code, stderr = run_cli(tmp_path, write(tmp_path, "e.csv", "user_id,item_id,timestamp\nu,i1,1\nu,i2,bad\n"), items)
     assert code == 2 and "Traceback" not in stderr
     lines = [x for x in stderr.splitlines() if x.startswith("localrec:")]
-    assert lines == ["localrec: error: " + str(tmp_path / "e.csv") + ", row 2, column 'timestamp': 'bad' is not a "
-                     "timestamp (Unix seconds or milliseconds, or ISO 8601 like 2024-05-01T12:00:00Z)"]
+    assert lines == [
+        "localrec: error: " + str(tmp_path / "e.csv") + ", row 2, column 'timestamp': 'bad' is not a "
+        "timestamp (Unix seconds or milliseconds, or ISO 8601 like 2024-05-01T12:00:00Z)"
+    ]
     assert not (tmp_path / "out").exists()
 
 
