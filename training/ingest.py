@@ -290,7 +290,8 @@ def read_events(path: str, cfg: dict, progress=None) -> Events:
                 row=r,
                 column=cols[ti],
             )
-        et = (row[ei] or "").strip().lower() if ei is not None else "view"
+        # no event type (no column, or an empty cell) counts as a view
+        et = ((row[ei] or "").strip().lower() if ei is not None else "") or "view"
         if et in weights:
             w = weights[et]
         else:
