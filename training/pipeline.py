@@ -154,7 +154,6 @@ def split(
 def baselines(sp: Split, n_items: int, log=print) -> dict:
     """name -> scorer(history batch [B, L]) -> [B, N + 1]; all from the training part of the split."""
     n = n_items + 1
-    w_all = [np.ones(len(s), np.float32) for s in sp.train]
     pop = np.zeros(n, np.float64)
     for s, w in zip(sp.train, sp.train_weights, strict=True):
         np.add.at(pop, s, w)
@@ -220,7 +219,6 @@ def baselines(sp: Split, n_items: int, log=print) -> dict:
             log(f"EASE skipped: {n_items} items (it inverts an items x items matrix; used up to 4,000 items)")
     else:
         log(f"transitions, co-occurrence and EASE skipped: {n_items} items (dense items x items matrices)")
-    del w_all
     return out
 
 
@@ -298,8 +296,7 @@ def verdict(res: dict) -> str:
     others = [k for k in r if k != "model"]
     m = r["model"]["ndcg10"]["mean"]
     best = max(others, key=lambda k: r[k]["ndcg10"]["mean"])
-    b = r[best]["ndcg10"]
-    lead = r[best]["ndcg10"]
+    b = lead = r[best]["ndcg10"]
     sure = all(r[k]["ndcg10"]["lead_lo"] > 0 for k in others)
     rel = f"{(m / b['mean'] - 1) * 100:+.0f}%" if b["mean"] > 0 else "n/a"
     if m > b["mean"]:
