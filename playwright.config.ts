@@ -57,6 +57,12 @@ const projects: NonNullable<PlaywrightTestConfig['projects']> = [
     timeout: 120_000,
     use: { viewport: { width: 1280, height: 900 } },
   },
+  {
+    // the synthetic shop trained by `localrec train`, in the widget (e2e/harness/shop.html)
+    name: 'shop',
+    testDir: 'e2e/shop',
+    use: { baseURL: ENGINE_URL },
+  },
 ];
 
 export default defineConfig({

@@ -10,5 +10,7 @@ run npx tsx scripts/check-imports.ts
 run npx tsc --noEmit
 run npx vitest run
 run training/.venv/bin/python -m pytest -q training/tests
+# the synthetic shop trained with `localrec train`, the folder the shop project's page loads
+run bash e2e/shop/make-model.sh
 run npx playwright test
 exit $status

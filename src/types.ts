@@ -90,7 +90,17 @@ export interface CatalogItem {
   title: string;
   genres: string[];
   year: number | null;
+  /** Shop fields of catalogues made by `localrec train` (docs/model-format.md); present only when the item has a value. */
+  image?: string;
+  price?: number;
+  currency?: string;
+  url?: string;
+  brand?: string;
+  availability?: string;
 }
+
+/** The optional shop fields of a catalogue item. */
+export type ItemDetails = Pick<CatalogItem, 'image' | 'price' | 'currency' | 'url' | 'brand' | 'availability'>;
 
 export interface NewItem {
   id: string;

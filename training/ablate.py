@@ -7,12 +7,12 @@ Results are appended (one JSON line per run) to training/runs/ablations.jsonl an
 runs of this invocation is printed as markdown. Every run is `npm run train -- <args>` with the
 arguments shown in the table.
 """
+
 from __future__ import annotations
 
 import argparse
 import json
 import time
-from pathlib import Path
 
 import numpy as np
 
@@ -61,9 +61,16 @@ def main(argv=None):
             out = REPO / "training" / "runs" / "abl" / f"{a.dataset}-{name}-s{seed}"
             t0 = time.time()
             _, _, info = T.main(args + ["--out", str(out), "--log", str(out / "log.json"), "--eval-every", "0"])
-            row = {"dataset": a.dataset, "run": name, "seed": seed, "args": " ".join(args),
-                   "seconds": round(time.time() - t0), "int8": metrics(info["export_eval"]["int8"]),
-                   "fp32": metrics(info["export_eval"]["fp32"]), "sizes": info["sizes"]}
+            row = {
+                "dataset": a.dataset,
+                "run": name,
+                "seed": seed,
+                "args": " ".join(args),
+                "seconds": round(time.time() - t0),
+                "int8": metrics(info["export_eval"]["int8"]),
+                "fp32": metrics(info["export_eval"]["fp32"]),
+                "sizes": info["sizes"],
+            }
             if "cold" in info:
                 row["cold"] = {k: metrics(v) for k, v in info["cold"].items() if k != "cases"}
                 row["cold"]["cases"] = info["cold"]["cases"]
@@ -75,8 +82,10 @@ def main(argv=None):
 
 def table(rows: list[dict]) -> str:
     keys = [k for k in ("hr1", "ndcg5", "hr10", "ndcg10") if k in rows[0]["int8"]]
-    lines = ["| run | seeds | " + " | ".join(f"{k} (int8)" for k in keys) + " | fp32 " + keys[0] + " | train args |",
-             "|---" * (len(keys) + 4) + "|"]
+    lines = [
+        "| run | seeds | " + " | ".join(f"{k} (int8)" for k in keys) + " | fp32 " + keys[0] + " | train args |",
+        "|---" * (len(keys) + 4) + "|",
+    ]
     by = {}
     for r in rows:
         by.setdefault(r["run"], []).append(r)
@@ -86,13 +95,19 @@ def table(rows: list[dict]) -> str:
             v = np.array([r["int8"][k] for r in rs])
             cells.append(f"{v.mean():.4f}" + (f" ± {v.std():.4f}" if len(v) > 1 else ""))
         fp = np.mean([r["fp32"][keys[0]] for r in rs])
-        lines.append(f"| {name} | {','.join(str(r['seed']) for r in rs)} | " + " | ".join(cells) +
-                     f" | {fp:.4f} | `{rs[0]['args'].replace(' --seed ' + str(rs[0]['seed']), '')}` |")
+        lines.append(
+            f"| {name} | {','.join(str(r['seed']) for r in rs)} | "
+            + " | ".join(cells)
+            + f" | {fp:.4f} | `{rs[0]['args'].replace(' --seed ' + str(rs[0]['seed']), '')}` |"
+        )
         if "cold" in rs[0]:
             for who in ("model", "popularity", "random", "model vs cold", "random vs cold"):
                 c = rs[0]["cold"][who]
-                lines.append(f"| &nbsp;&nbsp;cold items ({rs[0]['cold']['cases']} cases): {who} | | " +
-                             " | ".join(f"{c[k]:.4f}" for k in keys) + " | | |")
+                lines.append(
+                    f"| &nbsp;&nbsp;cold items ({rs[0]['cold']['cases']} cases): {who} | | "
+                    + " | ".join(f"{c[k]:.4f}" for k in keys)
+                    + " | | |"
+                )
     return "\n".join(lines)
 
 

@@ -13,6 +13,7 @@ history h is a set, as in the co-occurrence head):
 - user kNN: sum_u |h & u| / |u|^beta * X[u, x] / pop(x)^alpha (every training user a neighbour).
 Prints a markdown table (HR@1 and NDCG@5, mean +- std over the 5 candidate sets).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -54,12 +55,14 @@ def rankers(train: list[np.ndarray], n_items: int):
         yield "EASE", f"lambda {lam:g}", item_scorer(B)
     ulen = np.maximum(X.sum(1), 1.0)
     for beta, alpha in ((0.5, 0.5), (1.0, 0.5), (0.5, 0.0)):
+
         def score(hist: np.ndarray, beta=beta, alpha=alpha) -> np.ndarray:
             H = np.zeros((hist.shape[0], n))
             np.put_along_axis(H, hist, 1.0, axis=1)
             H[:, 0] = 0.0
             sim = (H @ X.T) / ulen[None, :] ** beta
             return (sim @ X) * popc[None, :] ** -alpha
+
         yield "user kNN", f"beta {beta}, alpha {alpha}", score
 
 
@@ -68,14 +71,16 @@ def main(argv=None):
     ap.add_argument("--dataset", required=True, choices=["movielens", "lastfm"])
     a = ap.parse_args(argv)
     ds = load_dataset(a.dataset)
-    print(f"| ranker | setting | HR@1 (mean ± std over 5 sets) | NDCG@5 |\n|---|---|---|---|")
+    print("| ranker | setting | HR@1 (mean ± std over 5 sets) | NDCG@5 |\n|---|---|---|---|")
     for name, setting, fn in rankers(ds.train, ds.n_items):
         c = evaluate_scorer(fn, ds)["candidates"]
         print(f"| {name} | {setting} | {c['hr1_mean']:.4f} ± {c['hr1_std']:.4f} | {c['ndcg5_mean']:.4f} |", flush=True)
     man = json.loads((REPO / "public" / "models" / a.dataset / "manifest.json").read_text())
     v = man["eval"]["val"]
-    print(f"| shipped model (int8, manifest) | `public/models/{a.dataset}` | {v['hr1_mean']:.4f} ± {v['hr1_std']:.4f} "
-          f"| {v['ndcg5_mean']:.4f} |")
+    print(
+        f"| shipped model (int8, manifest) | `public/models/{a.dataset}` | {v['hr1_mean']:.4f} ± {v['hr1_std']:.4f} "
+        f"| {v['ndcg5_mean']:.4f} |"
+    )
 
 
 if __name__ == "__main__":

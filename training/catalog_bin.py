@@ -24,6 +24,7 @@ on the wire; a reader sums them once):
     years           i16[n]       -32768 = no year
     popularity      f32[n]       interactions in the training data (>= 0)
 """
+
 from __future__ import annotations
 
 import math
@@ -45,8 +46,9 @@ def _strings(values: list[str], what: str) -> tuple[np.ndarray, bytes]:
     return lens.astype("<u2"), b"".join(enc)
 
 
-def encode_catalog(ids: list[str], titles: list[str], genres: list[list[str]], years: list[int | None],
-                   popularity: list[float]) -> bytes:
+def encode_catalog(
+    ids: list[str], titles: list[str], genres: list[list[str]], years: list[int | None], popularity: list[float]
+) -> bytes:
     n = len(ids)
     if not (len(titles) == len(genres) == len(years) == len(popularity) == n):
         raise ValueError("catalogue columns differ in length")
@@ -72,7 +74,13 @@ def encode_catalog(ids: list[str], titles: list[str], genres: list[list[str]], y
     t_len, t_blob = _strings(titles, "title")
     g_len, g_blob = _strings(list(vocab), "genre")
     sections = [
-        id_len.tobytes(), id_blob, t_len.tobytes(), t_blob, g_len.tobytes(), g_blob, counts.tobytes(),
+        id_len.tobytes(),
+        id_blob,
+        t_len.tobytes(),
+        t_blob,
+        g_len.tobytes(),
+        g_blob,
+        counts.tobytes(),
         np.asarray(item_genres, dtype="<u2").tobytes(),
         np.asarray(ys, dtype="<i2").tobytes(),
         np.asarray(popularity, dtype="<f4").tobytes(),
@@ -95,11 +103,11 @@ def decode_catalog(data: bytes) -> dict:
     if version != VERSION:
         raise ValueError(f"binary catalogue version {version}")
     t = struct.unpack_from("<20I", data, 16)
-    sec = [data[t[2 * k]:t[2 * k] + t[2 * k + 1]] for k in range(10)]
+    sec = [data[t[2 * k] : t[2 * k] + t[2 * k + 1]] for k in range(10)]
 
     def strings(len_b: bytes, blob: bytes) -> list[str]:
         off = np.concatenate([[0], np.cumsum(np.frombuffer(len_b, dtype="<u2"), dtype=np.int64)])
-        return [blob[off[i]:off[i + 1]].decode("utf-8") for i in range(len(off) - 1)]
+        return [blob[off[i] : off[i + 1]].decode("utf-8") for i in range(len(off) - 1)]
 
     vocab = strings(sec[4], sec[5])
     if len(vocab) != g:
@@ -110,7 +118,7 @@ def decode_catalog(data: bytes) -> dict:
     return {
         "ids": strings(sec[0], sec[1]),
         "titles": strings(sec[2], sec[3]),
-        "genres": [[vocab[j] for j in ig[ig_off[i]:ig_off[i + 1]]] for i in range(n)],
+        "genres": [[vocab[j] for j in ig[ig_off[i] : ig_off[i + 1]]] for i in range(n)],
         "years": [None if y == NO_YEAR else int(y) for y in years],
         "popularity": np.frombuffer(sec[9], dtype="<f4").tolist(),
     }

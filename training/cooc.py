@@ -22,14 +22,23 @@ so E = V_r sqrt(sigma_r / (sigma_r + lambda)) (the co-occurrence spectrum shrunk
 factor is 1 / (lambda P[x, x]) instead of pop(x)^-alpha: exact at full rank for every pair h != x (a
 history item itself is never a candidate). alpha is unused.
 """
+
 from __future__ import annotations
 
 import numpy as np
 import torch
 
 
-def cooc_head(train: list[np.ndarray], n_items: int, rank: int, alpha: float, weight: float, tokens: torch.Tensor,
-              kind: str = "count", lam: float = 0.0):
+def cooc_head(
+    train: list[np.ndarray],
+    n_items: int,
+    rank: int,
+    alpha: float,
+    weight: float,
+    tokens: torch.Tensor,
+    kind: str = "count",
+    lam: float = 0.0,
+):
     """Returns (g [N+1, r] float32, w [N+1] float32, scale) for Recommender.attach_cooc.
     kind "count": score weight * pop(x)^-alpha * sum_h C[h, x]; kind "ease": weight * sum_h B[h, x]."""
     if kind not in ("count", "ease"):

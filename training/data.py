@@ -4,6 +4,7 @@ External item ids (strings) map to model indices 1..N in items.tsv order; 0 is t
 Beauty has no val.jsonl: each train user's last item becomes the validation target (the rest
 is the history) and is removed from that user's training sequence. Nothing is written to ../shared.
 """
+
 from __future__ import annotations
 
 import json
@@ -39,6 +40,9 @@ class Dataset:
     protocol: str  # "candidates" | "full"
     index: dict[str, int] = field(repr=False, default_factory=dict)
     users: list[str] = field(repr=False, default_factory=list)  # train.jsonl user ids, aligned with `train`
+    features: np.ndarray | None = field(repr=False, default=None)  # precomputed content buckets (a shop's own data)
+    catalog_extra: dict = field(repr=False, default_factory=dict)  # more catalogue columns (docs/model-format.md)
+    weights: list[np.ndarray] | None = field(repr=False, default=None)  # per-interaction weights, aligned with `train`
 
     @property
     def n_items(self) -> int:
@@ -46,6 +50,8 @@ class Dataset:
 
     @property
     def has_content(self) -> bool:
+        if self.features is not None:
+            return bool((self.features[1:] > 0).any())
         return any(self.titles) or any(self.genres) or any(y is not None for y in self.years)
 
     def popularity(self) -> np.ndarray:
@@ -107,10 +113,13 @@ def load_dataset(name: str, max_history: int = 50, exclude_users: set[str] | Non
             for line in f:
                 if line.strip():
                     r = json.loads(line)
-                    val.append(ValCase(
-                        history=np.array([m(x) for x in r["history"]], dtype=np.int64),
-                        next=m(r["next"]),
-                        candidates=np.array([[m(x) for x in c] for c in r["candidates"]], dtype=np.int64)))
+                    val.append(
+                        ValCase(
+                            history=np.array([m(x) for x in r["history"]], dtype=np.int64),
+                            next=m(r["next"]),
+                            candidates=np.array([[m(x) for x in c] for c in r["candidates"]], dtype=np.int64),
+                        )
+                    )
     else:
         protocol = "full"
         train = []
@@ -130,5 +139,5 @@ def right_align(histories: list[np.ndarray], length: int | None = None) -> np.nd
     for i, h in enumerate(histories):
         h = h[-length:]
         if len(h):
-            out[i, length - len(h):] = h
+            out[i, length - len(h) :] = h
     return out

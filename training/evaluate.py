@@ -8,6 +8,7 @@ the history counts as a miss, since it was removed).
 
     python -m training.evaluate --model public/models/movielens [--dataset movielens] [--fp32]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -42,9 +43,9 @@ def ort_scorer(model_path: Path, experts: int):
 def candidate_metrics(scores_fn, cases: list[ValCase]) -> dict:
     hits, ndcg5 = [], []
     for b in range(0, len(cases), BATCH):
-        chunk = cases[b:b + BATCH]
+        chunk = cases[b : b + BATCH]
         sc = scores_fn(right_align([c.history for c in chunk]))
-        for c, s in zip(chunk, sc):
+        for c, s in zip(chunk, sc, strict=False):
             cs = s[c.candidates]  # [5, 20]
             true = cs[c.candidates == c.next].reshape(-1)  # one per set
             rank = (cs > true[:, None]).sum(1)  # 0 = first; ties favour the true item (none in practice)
@@ -52,17 +53,22 @@ def candidate_metrics(scores_fn, cases: list[ValCase]) -> dict:
             ndcg5.append(np.where(rank < 5, 1.0 / np.log2(rank + 2.0), 0.0))
     hits, ndcg5 = np.array(hits, float), np.array(ndcg5)  # [cases, 5]
     hr_sets, nd_sets = hits.mean(0), ndcg5.mean(0)
-    return {"protocol": "candidates", "rows": len(cases),
-            "hr1_mean": float(hr_sets.mean()), "hr1_std": float(hr_sets.std()),
-            "ndcg5_mean": float(nd_sets.mean()), "hr1_sets": [round(float(x), 4) for x in hr_sets]}
+    return {
+        "protocol": "candidates",
+        "rows": len(cases),
+        "hr1_mean": float(hr_sets.mean()),
+        "hr1_std": float(hr_sets.std()),
+        "ndcg5_mean": float(nd_sets.mean()),
+        "hr1_sets": [round(float(x), 4) for x in hr_sets],
+    }
 
 
 def full_metrics(scores_fn, cases: list[ValCase]) -> dict:
     ranks = []
     for b in range(0, len(cases), BATCH):
-        chunk = cases[b:b + BATCH]
+        chunk = cases[b : b + BATCH]
         sc = scores_fn(right_align([c.history for c in chunk]))
-        for c, s in zip(chunk, sc):
+        for c, s in zip(chunk, sc, strict=False):
             s = s.copy()
             t = s[c.next]
             s[0] = -np.inf
@@ -70,8 +76,13 @@ def full_metrics(scores_fn, cases: list[ValCase]) -> dict:
             ranks.append(np.inf if c.next in set(c.history.tolist()) else (s > t).sum())
     r = np.array(ranks, float)
     ndcg = np.where(r < 10, 1.0 / np.log2(np.minimum(r, 1e9) + 2.0), 0.0)
-    return {"protocol": "full", "rows": len(cases), "hr10": float((r < 10).mean()), "ndcg10": float(ndcg.mean()),
-            "hr1": float((r < 1).mean())}
+    return {
+        "protocol": "full",
+        "rows": len(cases),
+        "hr10": float((r < 10).mean()),
+        "ndcg10": float(ndcg.mean()),
+        "hr1": float((r < 1).mean()),
+    }
 
 
 def evaluate_scorer(scores_fn, ds: Dataset, cases: list[ValCase] | None = None) -> dict:
@@ -88,6 +99,7 @@ def evaluate_dir(model_dir: Path, ds: Dataset, fp32: bool = False) -> dict:
     path = model_dir / ("model.fp32.onnx" if fp32 else "model.onnx")
     if experts is None:
         import onnx
+
         m = onnx.load(str(path), load_external_data=False)
         experts = [i for i in m.graph.input if i.name == "gate_bias"][0].type.tensor_type.shape.dim[1].dim_value
     return evaluate_scorer(ort_scorer(path, experts), ds)

@@ -8,6 +8,7 @@ transposed copy; skipped when the `with_scores` input is false), and per-channel
 DequantizeLinear weights for every linear layer.
 The same builder writes the fp32 graph (`model.fp32.onnx`, for parity tests).
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -111,8 +112,12 @@ class Graph:
         return outs
 
     def layernorm(self, x: str, ln: torch.nn.LayerNorm, name: str) -> str:
-        return self.op("LayerNormalization", [x, self.const(t2n(ln.weight), name + "_g"), self.const(t2n(ln.bias), name + "_b")],
-                       axis=-1, epsilon=ln.eps)
+        return self.op(
+            "LayerNormalization",
+            [x, self.const(t2n(ln.weight), name + "_g"), self.const(t2n(ln.bias), name + "_b")],
+            axis=-1,
+            epsilon=ln.eps,
+        )
 
 
 def t2n(t: torch.Tensor) -> np.ndarray:
@@ -173,7 +178,9 @@ def build_model_graph(model: Recommender, quant: bool) -> tuple[onnx.ModelProto,
     dist = g.op("Sub", [g.op("Unsqueeze", [r, g.i64(1)]), g.op("Unsqueeze", [r, g.i64(0)])])  # i - j
     causal = g.op("GreaterOrEqual", [dist, g.const(np.array(0, dtype=np.int64))])
     eye = g.op("Equal", [dist, g.const(np.array(0, dtype=np.int64))])
-    distc = g.op("Clip", [dist, g.const(np.array(0, dtype=np.int64)), g.const(np.array(cfg.max_len - 1, dtype=np.int64))])
+    distc = g.op(
+        "Clip", [dist, g.const(np.array(0, dtype=np.int64)), g.const(np.array(cfg.max_len - 1, dtype=np.int64))]
+    )
     key_ok = g.op("Or", [g.op("Unsqueeze", [nonpad, g.i64(1, 2)]), eye])  # [B,1,L,L]
     allowed = g.op("And", [causal, key_ok])
     mask_add = g.op("Where", [allowed, g.f32(0.0), g.f32(-1e9)])
@@ -184,7 +191,13 @@ def build_model_graph(model: Recommender, quant: bool) -> tuple[onnx.ModelProto,
         cnt = g.op("CumSum", [g.op("Cast", [nonpad], to=FLOAT), g.const(np.array(1, dtype=np.int64))])
         cnt = g.op("Unsqueeze", [g.op("Max", [cnt, g.f32(1.0)]), g.i64(-1)])
         mean = g.op("Div", [g.op("CumSum", [tok, g.const(np.array(1, dtype=np.int64))]), cnt])
-        logits = g.op("Add", [g.op("MatMul", [mean, g.weight(t2n(model.gate.weight).T, "gate_w")]), g.const(t2n(model.gate.bias), "gate_b")])
+        logits = g.op(
+            "Add",
+            [
+                g.op("MatMul", [mean, g.weight(t2n(model.gate.weight).T, "gate_w")]),
+                g.const(t2n(model.gate.bias), "gate_b"),
+            ],
+        )
         logits = g.op("Add", [logits, g.op("Unsqueeze", ["gate_bias", g.i64(1)])])
         gate_all = g.op("Softmax", [logits], axis=-1)  # [B, L, K]
         grep = g.op("MatMul", [gate_all, g.const(t2n(model.R), "gate_repeat")])
@@ -235,23 +248,45 @@ def build_model_graph(model: Recommender, quant: bool) -> tuple[onnx.ModelProto,
     # `with_scores` false skips the catalogue Gemm (scores [batch, 0]): a caller that scores the
     # catalogue itself from `user` (the page, with its int8 kernel) does not pay for it twice.
     n1 = cfg.n_items + 1
-    then_g = helper.make_graph([helper.make_node("Gemm", ["user", score_table], ["scores_all"], transB=1)], "with_scores",
-                               [], [helper.make_tensor_value_info("scores_all", FLOAT, ["batch", n1])])
+    then_g = helper.make_graph(
+        [helper.make_node("Gemm", ["user", score_table], ["scores_all"], transB=1)],
+        "with_scores",
+        [],
+        [helper.make_tensor_value_info("scores_all", FLOAT, ["batch", n1])],
+    )
     empty_shape = g.op("Concat", [g.op("Shape", ["user"], end=1), g.i64(0)], axis=0)
-    else_g = helper.make_graph([helper.make_node("ConstantOfShape", [empty_shape], ["scores_none"],
-                                                 value=numpy_helper.from_array(np.zeros(1, np.float32)))],
-                               "without_scores", [], [helper.make_tensor_value_info("scores_none", FLOAT, ["batch", 0])])
-    g.nodes.append(helper.make_node("If", ["with_scores"], ["scores"], name=g.uid("n_If"), then_branch=then_g, else_branch=else_g))
+    else_g = helper.make_graph(
+        [
+            helper.make_node(
+                "ConstantOfShape",
+                [empty_shape],
+                ["scores_none"],
+                value=numpy_helper.from_array(np.zeros(1, np.float32)),
+            )
+        ],
+        "without_scores",
+        [],
+        [helper.make_tensor_value_info("scores_none", FLOAT, ["batch", 0])],
+    )
+    g.nodes.append(
+        helper.make_node("If", ["with_scores"], ["scores"], name=g.uid("n_If"), then_branch=then_g, else_branch=else_g)
+    )
 
     graph = helper.make_graph(
-        g.nodes, "localrec",
-        [helper.make_tensor_value_info("history", INT64, ["batch", "length"]),
-         helper.make_tensor_value_info("gate_bias", FLOAT, ["batch", K]),
-         helper.make_tensor_value_info("with_scores", TensorProto.BOOL, [])],
-        [helper.make_tensor_value_info("scores", FLOAT, ["batch", "scored"]),
-         helper.make_tensor_value_info("user", FLOAT, ["batch", D]),
-         helper.make_tensor_value_info("gate", FLOAT, ["batch", K])],
-        g.inits)
+        g.nodes,
+        "localrec",
+        [
+            helper.make_tensor_value_info("history", INT64, ["batch", "length"]),
+            helper.make_tensor_value_info("gate_bias", FLOAT, ["batch", K]),
+            helper.make_tensor_value_info("with_scores", TensorProto.BOOL, []),
+        ],
+        [
+            helper.make_tensor_value_info("scores", FLOAT, ["batch", "scored"]),
+            helper.make_tensor_value_info("user", FLOAT, ["batch", D]),
+            helper.make_tensor_value_info("gate", FLOAT, ["batch", K]),
+        ],
+        g.inits,
+    )
     m = helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)], producer_name="localrec-training")
     m.ir_version = 8
     return m, blob, scale_offset
@@ -276,10 +311,12 @@ def build_encoder_graph(model: Recommender, quant: bool) -> onnx.ModelProto:
         # the co-occurrence columns of an item no training user has seen are zero
         g.op("Pad", [y, g.i64(0, 0, 0, extra)], "token")
     graph = helper.make_graph(
-        g.nodes, "localrec_encoder",
+        g.nodes,
+        "localrec_encoder",
         [helper.make_tensor_value_info("features", INT64, ["batch", cfg.max_features])],
         [helper.make_tensor_value_info("token", FLOAT, ["batch", model.out_dim])],
-        g.inits)
+        g.inits,
+    )
     m = helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)], producer_name="localrec-training")
     m.ir_version = 8
     return m
@@ -310,8 +347,14 @@ def export_all(model: Recommender, ds, out: Path, created_by: str, evaluate_fn=N
             files["encoder"] = out / "encoder.onnx"
         elif (out / "encoder.onnx").exists():
             (out / "encoder.onnx").unlink()
-    catalog = {"ids": ds.ids, "titles": ds.titles, "genres": ds.genres, "years": ds.years,
-               "popularity": [int(x) for x in ds.popularity()[1:]]}
+    catalog = {
+        "ids": ds.ids,
+        "titles": ds.titles,
+        "genres": ds.genres,
+        "years": ds.years,
+        "popularity": [int(x) for x in ds.popularity()[1:]],
+    }
+    catalog.update(getattr(ds, "catalog_extra", None) or {})
     (out / "catalog.json").write_text(json.dumps(catalog, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
     files["catalog"] = out / "catalog.json"
 
@@ -327,18 +370,40 @@ def export_all(model: Recommender, ds, out: Path, created_by: str, evaluate_fn=N
         "itemCount": cfg.n_items,
         "padId": 0,
         "maxHistory": cfg.max_len,
-        "dim": model.out_dim, "layers": cfg.layers, "heads": cfg.heads, "experts": K, "expertRank": cfg.expert_rank,
-        "inputs": {"history": {"name": "history", "dtype": "int64", "shape": ["batch", "length"]},
-                   "gateBias": {"name": "gate_bias", "dtype": "float32", "shape": ["batch", K]},
-                   "withScores": {"name": "with_scores", "dtype": "bool", "shape": []}},
-        "outputs": {"scores": {"name": "scores", "dtype": "float32", "shape": ["batch", n1]},
-                    "user": {"name": "user", "dtype": "float32", "shape": ["batch", model.out_dim]},
-                    "gate": {"name": "gate", "dtype": "float32", "shape": ["batch", K]}},
-        "itemTable": {"file": "items.bin", "rows": n1, "dim": model.out_dim, "dtype": "int8",
-                      "dataOffset": 0, "scaleOffset": scale_offset},
-        "content": ({"buckets": cfg.buckets, "maxFeatures": cfg.max_features, "encoderInput": "features",
-                     "encoderOutput": "token", "testVectors": featmod.test_vectors(cfg.buckets, cfg.max_features)}
-                    if model.use_content else None),
+        "dim": model.out_dim,
+        "layers": cfg.layers,
+        "heads": cfg.heads,
+        "experts": K,
+        "expertRank": cfg.expert_rank,
+        "inputs": {
+            "history": {"name": "history", "dtype": "int64", "shape": ["batch", "length"]},
+            "gateBias": {"name": "gate_bias", "dtype": "float32", "shape": ["batch", K]},
+            "withScores": {"name": "with_scores", "dtype": "bool", "shape": []},
+        },
+        "outputs": {
+            "scores": {"name": "scores", "dtype": "float32", "shape": ["batch", n1]},
+            "user": {"name": "user", "dtype": "float32", "shape": ["batch", model.out_dim]},
+            "gate": {"name": "gate", "dtype": "float32", "shape": ["batch", K]},
+        },
+        "itemTable": {
+            "file": "items.bin",
+            "rows": n1,
+            "dim": model.out_dim,
+            "dtype": "int8",
+            "dataOffset": 0,
+            "scaleOffset": scale_offset,
+        },
+        "content": (
+            {
+                "buckets": cfg.buckets,
+                "maxFeatures": cfg.max_features,
+                "encoderInput": "features",
+                "encoderOutput": "token",
+                "testVectors": featmod.test_vectors(cfg.buckets, cfg.max_features),
+            }
+            if model.use_content
+            else None
+        ),
         "files": entries,
     }
     if model.cooc_g is not None:

@@ -3,6 +3,7 @@
 The TypeScript side (src/core/features.ts) implements the same spec; both check the
 `content.testVectors` of the manifest, which `test_vectors()` produces.
 """
+
 from __future__ import annotations
 
 import unicodedata
@@ -63,7 +64,7 @@ def featurise(title: str, genres: list[str], year: int | None, buckets: int, max
 def featurise_catalog(titles, genres, years, buckets: int, max_features: int) -> np.ndarray:
     """[itemCount + 1, max_features] int64; row 0 (pad) is all zeros."""
     out = np.zeros((len(titles) + 1, max_features), dtype=np.int64)
-    for i, (t, g, y) in enumerate(zip(titles, genres, years)):
+    for i, (t, g, y) in enumerate(zip(titles, genres, years, strict=False)):
         out[i + 1] = featurise(t, g, y, buckets, max_features)
     return out
 
@@ -73,8 +74,16 @@ def featurise_catalog(titles, genres, years, buckets: int, max_features: int) ->
 # needing trim + lowercase, duplicates, no year, and more features than max_features.
 TEST_CASES = [
     {"title": "Toy Story (1995)", "genres": ["Animation", "Children's", "Comedy"], "year": 1995},
-    {"title": "Ame\u0301lie (Fabuleux destin d'Ame\u0301lie Poulain, Le) (2001)", "genres": [" Comedy ", "ROMANCE"], "year": 2001},
-    {"title": "\uff21\uff23\uff0f\uff24\uff23 \u2014 Mo\u0308tley Cru\u0308e & Guns N' Roses!!", "genres": [], "year": None},
+    {
+        "title": "Ame\u0301lie (Fabuleux destin d'Ame\u0301lie Poulain, Le) (2001)",
+        "genres": [" Comedy ", "ROMANCE"],
+        "year": 2001,
+    },
+    {
+        "title": "\uff21\uff23\uff0f\uff24\uff23 \u2014 Mo\u0308tley Cru\u0308e & Guns N' Roses!!",
+        "genres": [],
+        "year": None,
+    },
     {"title": "\u5b87\u591a\u7530\u30d2\u30ab\u30eb / Sigur R\u00f3s \u2162 \u00bd", "genres": ["J-Pop"], "year": 1999},
     {"title": "a b c d e f g h i j k l m n o p q a b", "genres": ["x", "y"], "year": 1899},
 ]

@@ -12,6 +12,7 @@ tokens seen so far (causal) plus `gate_bias`, scales each expert's rank slice:
     y = x W + b + ((x A) * repeat(gate, r)) B
 which equals sum_k gate_k * (x A_k) B_k. `export.py` builds the same graph in ONNX.
 """
+
 from __future__ import annotations
 
 import math

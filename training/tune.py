@@ -18,6 +18,7 @@ scores). One JSON line per run is appended to training/runs/tune.jsonl.
 model instead of retraining it per head: every head spec's --cooc-* args override the config's, and the
 row's config is `<config>+<head>`.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -37,14 +38,14 @@ def inner_cases(name: str, held: list[str], per_user: int, min_hist: int, seed: 
     held_set = set(held)
     all_items = np.arange(1, ds.n_items + 1)
     cases = []
-    for u, s in zip(ds.users, ds.train):
+    for u, s in zip(ds.users, ds.train, strict=False):
         if u not in held_set or len(s) < 2:
             continue
         lo = min(min_hist, len(s) - 1)
         ts = np.arange(lo, len(s))
         ts = rng.choice(ts, min(per_user, len(ts)), replace=False)
         for t in sorted(ts.tolist()):
-            h = s[max(0, t - 10):t]
+            h = s[max(0, t - 10) : t]
             x = int(s[t])
             if x in set(h.tolist()):
                 continue
@@ -72,8 +73,18 @@ def main(argv=None):
         name, _, args = spec.partition("=")
         for seed in [int(s) for s in a.seeds.split(",")]:
             # the same held-out users / inner cases for every seed and config
-            argv_t = ["--dataset", a.dataset, "--holdout-users", str(a.holdout_users), "--no-export",
-                      "--eval-every", "0", *args.split(), "--seed", str(seed)]
+            argv_t = [
+                "--dataset",
+                a.dataset,
+                "--holdout-users",
+                str(a.holdout_users),
+                "--no-export",
+                "--eval-every",
+                "0",
+                *args.split(),
+                "--seed",
+                str(seed),
+            ]
             targs = T.parse_args(argv_t)
             held = T.pick_holdout_users(a.dataset, a.holdout_users, 0)
             t0 = time.time()
@@ -87,29 +98,42 @@ def main(argv=None):
                 inner_all = evaluate_scorer(T.torch_scorer(model), ds, cases)
                 val_all = evaluate_scorer(T.torch_scorer(model), ds)
                 inner, val = inner_all["candidates"], val_all["candidates"]
-                row = {"dataset": a.dataset, "config": name if head is None else f"{name}+{head}",
-                       "args": args if head is None else f"{args} {head_args}".strip(), "seed": seed,
-                       "inner_cases": len(cases),
-                       "inner_hr1": round(inner["hr1_mean"], 4), "inner_ndcg5": round(inner["ndcg5_mean"], 4),
-                       "val_hr1": round(val["hr1_mean"], 4), "val_ndcg5": round(val["ndcg5_mean"], 4),
-                       # full-catalogue ranking of the same cases (what the page's recommendations are)
-                       "inner_full_hr10": round(inner_all["full"]["hr10"], 4), "inner_full_ndcg10": round(inner_all["full"]["ndcg10"], 4),
-                       "val_full_hr10": round(val_all["full"]["hr10"], 4), "val_full_ndcg10": round(val_all["full"]["ndcg10"], 4),
-                       "seconds": seconds, "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
+                row = {
+                    "dataset": a.dataset,
+                    "config": name if head is None else f"{name}+{head}",
+                    "args": args if head is None else f"{args} {head_args}".strip(),
+                    "seed": seed,
+                    "inner_cases": len(cases),
+                    "inner_hr1": round(inner["hr1_mean"], 4),
+                    "inner_ndcg5": round(inner["ndcg5_mean"], 4),
+                    "val_hr1": round(val["hr1_mean"], 4),
+                    "val_ndcg5": round(val["ndcg5_mean"], 4),
+                    # full-catalogue ranking of the same cases (what the page's recommendations are)
+                    "inner_full_hr10": round(inner_all["full"]["hr10"], 4),
+                    "inner_full_ndcg10": round(inner_all["full"]["ndcg10"], 4),
+                    "val_full_hr10": round(val_all["full"]["hr10"], 4),
+                    "val_full_ndcg10": round(val_all["full"]["ndcg10"], 4),
+                    "seconds": seconds,
+                    "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+                }
                 rows.append(row)
                 with open(out, "a") as f:
                     f.write(json.dumps(row) + "\n")
                 print(json.dumps(row), flush=True)
-    print(f"\n| config | args | seeds | inner HR@1 (cases) | inner NDCG@5 | inner full HR@10 / NDCG@10 | val HR@1 | s/run |\n"
-          f"|---|---|---|---|---|---|---|---|")
+    print(
+        "\n| config | args | seeds | inner HR@1 (cases) | inner NDCG@5 | inner full HR@10 / NDCG@10 | val HR@1 | s/run |\n"
+        "|---|---|---|---|---|---|---|---|"
+    )
     for name in dict.fromkeys(r["config"] for r in rows):
         rs = [r for r in rows if r["config"] == name]
         ih, iv = np.array([r["inner_hr1"] for r in rs]), np.array([r["val_hr1"] for r in rs])
-        print(f"| {name} | `{rs[0]['args']}` | {len(rs)} | {ih.mean():.4f} ± {ih.std():.4f} ({rs[0]['inner_cases']}) "
-              f"| {np.mean([r['inner_ndcg5'] for r in rs]):.4f} "
-              f"| {np.mean([r.get('inner_full_hr10', np.nan) for r in rs]):.4f} / {np.mean([r.get('inner_full_ndcg10', np.nan) for r in rs]):.4f} "
-              f"| {iv.mean():.4f} ± {iv.std():.4f} "
-              f"| {np.mean([r['seconds'] for r in rs]):.0f} |")
+        print(
+            f"| {name} | `{rs[0]['args']}` | {len(rs)} | {ih.mean():.4f} ± {ih.std():.4f} ({rs[0]['inner_cases']}) "
+            f"| {np.mean([r['inner_ndcg5'] for r in rs]):.4f} "
+            f"| {np.mean([r.get('inner_full_hr10', np.nan) for r in rs]):.4f} / {np.mean([r.get('inner_full_ndcg10', np.nan) for r in rs]):.4f} "
+            f"| {iv.mean():.4f} ± {iv.std():.4f} "
+            f"| {np.mean([r['seconds'] for r in rs]):.0f} |"
+        )
 
 
 if __name__ == "__main__":

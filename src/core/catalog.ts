@@ -5,7 +5,7 @@
  */
 import { InvalidArgumentError, ModelFormatError } from './errors';
 import type { CatalogFile } from './manifest-types';
-import type { CatalogItem, NewItem } from '../types';
+import type { CatalogItem, ItemDetails, NewItem } from '../types';
 
 function bad(msg: string): never {
   throw new ModelFormatError(`catalog: ${msg}`);
@@ -21,7 +21,21 @@ interface BaseItems {
   genres(i: number): string[];
   year(i: number): number | null;
   pop(i: number): number;
+  /** the shop fields of position i (empty when the file has none) */
+  details(i: number): ItemDetails;
 }
+
+/** catalog.json's optional shop columns: array key -> item field, and whether values are strings or numbers. */
+const DETAIL_COLUMNS = [
+  ['images', 'image', 'string'],
+  ['prices', 'price', 'number'],
+  ['currencies', 'currency', 'string'],
+  ['urls', 'url', 'string'],
+  ['brands', 'brand', 'string'],
+  ['availability', 'availability', 'string'],
+] as const;
+type DetailKey = (typeof DETAIL_COLUMNS)[number][0];
+type DetailField = (typeof DETAIL_COLUMNS)[number][1];
 
 /** catalog.json, validated, as parsed arrays plus an id → index map. */
 class JsonItems implements BaseItems {
@@ -32,6 +46,7 @@ class JsonItems implements BaseItems {
     private readonly genreLists: string[][],
     private readonly years: (number | null)[],
     private readonly popularity: number[],
+    private readonly detailColumns: [DetailField, unknown[]][] = [],
   ) {}
 
   static from(json: unknown, itemCount: number): JsonItems {
@@ -48,12 +63,23 @@ class JsonItems implements BaseItems {
     const genres = arr('genres');
     const years = arr('years');
     const popularity = arr('popularity');
+    const details: [DetailField, unknown[]][] = [];
+    for (const [key, field, type] of DETAIL_COLUMNS) {
+      if (o[key] === undefined) continue;
+      const v = arr(key);
+      v.forEach((x, i) => {
+        if (x !== null && (typeof x !== type || (type === 'number' && !Number.isFinite(x))))
+          bad(`${key}[${i}] must be a ${type} or null`);
+      });
+      details.push([field, v]);
+    }
     const c = new JsonItems(
       ids as string[],
       titles as string[],
       genres as string[][],
       years as (number | null)[],
       popularity as number[],
+      details,
     );
     for (let i = 0; i < itemCount; i++) {
       const id = ids[i];
@@ -92,6 +118,17 @@ class JsonItems implements BaseItems {
   }
   pop(i: number): number {
     return this.popularity[i]!;
+  }
+  details(i: number): ItemDetails {
+    const out: Record<string, unknown> = {};
+    for (const [field, values] of this.detailColumns) if (values[i] !== null) out[field] = values[i];
+    return out as ItemDetails;
+  }
+  /** the optional shop columns as in the file */
+  detailArrays(): Partial<Record<DetailKey, unknown[]>> {
+    const out: Partial<Record<DetailKey, unknown[]>> = {};
+    for (const [field, values] of this.detailColumns) out[DETAIL_COLUMNS.find((d) => d[1] === field)![0]] = [...values];
+    return out;
   }
 }
 
@@ -279,6 +316,9 @@ class BinaryItems implements BaseItems {
   pop(i: number): number {
     return this.popularity[i]!;
   }
+  details(): ItemDetails {
+    return {}; // the binary form carries no shop columns
+  }
 }
 
 /**
@@ -448,6 +488,7 @@ export class Catalog {
       title: o?.title ?? this.base.title(i),
       genres: o?.genres ? [...o.genres] : this.base.genres(i),
       year: o && 'year' in o ? o.year! : this.base.year(i),
+      ...this.base.details(i),
     };
   }
 
@@ -548,6 +589,7 @@ export class Catalog {
       out.years.push(b.year(i));
       out.popularity.push(b.pop(i));
     }
+    if (b instanceof JsonItems) Object.assign(out, b.detailArrays());
     return out;
   }
 

@@ -72,4 +72,11 @@ export interface CatalogFile {
   genres: string[][];
   years: (number | null)[];
   popularity: number[];
+  /** optional shop columns (docs/model-format.md), each itemCount entries, null where an item has none */
+  images?: (string | null)[];
+  prices?: (number | null)[];
+  currencies?: (string | null)[];
+  urls?: (string | null)[];
+  brands?: (string | null)[];
+  availability?: (string | null)[];
 }

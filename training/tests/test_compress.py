@@ -1,4 +1,5 @@
 """training/compress.py: the 36-byte item-table schemes on random tokens (no model needed)."""
+
 import numpy as np
 
 from training.compress import int4_lloyd, int4_pq, parallel_scale, reconstruct, train_pq
@@ -40,10 +41,13 @@ def test_exact_rows_are_marked_in_the_scales_and_stored_after_them():
 
     import pytest
 
-    from training.compress import pq_blob, popular_rows
+    from training.compress import popular_rows, pq_blob
+
     t = _tokens(n=50, d=8)
     cb, codes, s = train_pq(t, 4, norm=True, iters=3, seed=0)
-    rows = popular_rows(np.array([5, 1, 9, 9, 0] + [0] * 44, dtype=float), 0.06)  # 3 rows: items 3, 4 (tied, lower first), 1
+    rows = popular_rows(
+        np.array([5, 1, 9, 9, 0] + [0] * 44, dtype=float), 0.06
+    )  # 3 rows: items 3, 4 (tied, lower first), 1
     assert rows.tolist() == [1, 3, 4]
     q = np.arange(3 * 8, dtype=np.int8).reshape(3, 8)
     es = np.array([0.5, 0.25, 0.125], np.float32)

@@ -1,4 +1,5 @@
 """The co-occurrence head's two kinds against their definitions, at full rank (training/cooc.py)."""
+
 import numpy as np
 import pytest
 import torch

@@ -4,6 +4,7 @@ The export is not a trace: it fuses projections (q/k/v side by side, LoRA expert
 runs the last block at the last position only. Random weights (not a trained model), so every path
 carries signal: padded and unpadded rows, length 1, max_len and more, gate bias, the co-occurrence head.
 """
+
 import numpy as np
 import onnxruntime as ort
 import pytest
@@ -16,8 +17,22 @@ from training.model import ModelConfig, Recommender
 
 def random_model(variant: str, layers: int, cooc: bool) -> Recommender:
     torch.manual_seed(3)
-    cfg = ModelConfig(n_items=120, dim=32, layers=layers, heads=2, ffn=64, max_len=12, variant=variant, experts=3, rank=2,
-                      dropout=0.0, id_dropout=0.0, buckets=0, max_features=4, lora_targets="qkvo,ffn")
+    cfg = ModelConfig(
+        n_items=120,
+        dim=32,
+        layers=layers,
+        heads=2,
+        ffn=64,
+        max_len=12,
+        variant=variant,
+        experts=3,
+        rank=2,
+        dropout=0.0,
+        id_dropout=0.0,
+        buckets=0,
+        max_features=4,
+        lora_targets="qkvo,ffn",
+    )
     m = Recommender(cfg)
     with torch.no_grad():
         for p in m.parameters():
@@ -29,7 +44,9 @@ def random_model(variant: str, layers: int, cooc: bool) -> Recommender:
     return m.eval()
 
 
-@pytest.mark.parametrize("variant,layers,cooc", [("ilora", 2, True), ("ilora", 1, False), ("lora", 2, False), ("backbone", 3, True)])
+@pytest.mark.parametrize(
+    "variant,layers,cooc", [("ilora", 2, True), ("ilora", 1, False), ("lora", 2, False), ("backbone", 3, True)]
+)
 def test_graph_matches_torch(variant, layers, cooc):
     m = random_model(variant, layers, cooc)
     onx, _, _ = build_model_graph(m, quant=False)
@@ -61,21 +78,26 @@ def test_fused_int8_weights_are_the_separate_layers_quantised():
     onx8, blob, _ = build_model_graph(m, quant=True)
     import onnx
     from onnx import numpy_helper
+
     ext = {}
     for t in onx8.graph.initializer:
         if t.data_location == onnx.TensorProto.EXTERNAL:
             kv = {e.key: e.value for e in t.external_data}
-            raw = blob[int(kv["offset"]):int(kv["offset"]) + int(kv["length"])]
-            ext[t.name] = np.frombuffer(raw, dtype=np.int8 if t.data_type == onnx.TensorProto.INT8 else np.float32).reshape(tuple(t.dims))
+            raw = blob[int(kv["offset"]) : int(kv["offset"]) + int(kv["length"])]
+            ext[t.name] = np.frombuffer(
+                raw, dtype=np.int8 if t.data_type == onnx.TensorProto.INT8 else np.float32
+            ).reshape(tuple(t.dims))
     w = {t.name: numpy_helper.to_array(t) for t in onx8.graph.initializer if t.name not in ext}
     # the first block's fused q|k|v weight dequantises to the separate weights within half a step
     q, s = w["l0_qkv_w_q"], w["l0_qkv_w_scale"]
     blk = m.blocks[0]
-    want = np.concatenate([blk.q.lin.weight.detach().numpy().T, blk.k.lin.weight.detach().numpy().T,
-                           blk.v.lin.weight.detach().numpy().T], axis=1)
+    want = np.concatenate(
+        [blk.q.lin.weight.detach().numpy().T, blk.k.lin.weight.detach().numpy().T, blk.v.lin.weight.detach().numpy().T],
+        axis=1,
+    )
     assert np.abs(q.astype(np.float32) * s[None, :] - want).max() <= s.max() / 2 + 1e-7
     # the block-diagonal experts' B: zeros off the diagonal blocks, stay zero after quantisation
     bq = w["l0_qkv_loraB_q"]
     r = m.blocks[0].q.total_rank
     d = m.cfg.dim
-    assert not bq[:r, d:].any() and not bq[r:2 * r, :d].any() and not bq[r:2 * r, 2 * d:].any()
+    assert not bq[:r, d:].any() and not bq[r : 2 * r, :d].any() and not bq[r : 2 * r, 2 * d :].any()

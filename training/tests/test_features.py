@@ -25,6 +25,9 @@ def test_vectors_agree_with_a_javascript_reading_of_the_spec(tmp_path):
     for buckets, mf in ((4096, 16), (8192, 16), (97, 4)):
         p = tmp_path / "cases.json"
         p.write_text(json.dumps({"cases": F.TEST_CASES, "buckets": buckets, "maxFeatures": mf}, ensure_ascii=False))
-        js = json.loads(subprocess.run(["node", str(NODE_RUNNER), "--features", str(p)], check=True, cwd=REPO,
-                                       capture_output=True, text=True).stdout)
+        js = json.loads(
+            subprocess.run(
+                ["node", str(NODE_RUNNER), "--features", str(p)], check=True, cwd=REPO, capture_output=True, text=True
+            ).stdout
+        )
         assert js == [v["features"] for v in F.test_vectors(buckets, mf)]

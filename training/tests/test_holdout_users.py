@@ -1,4 +1,5 @@
 """--holdout-users: a seeded uniform draw of train.jsonl users, removed entirely from training."""
+
 import json
 
 import numpy as np
@@ -24,15 +25,33 @@ def test_held_out_users_leave_training_and_beauty_val_but_not_the_catalog():
     ds = load_dataset("beauty", exclude_users=set(held))
     assert ds.ids == full.ids  # the catalogue is items.tsv, whatever the users
     assert len(ds.train) == len(full.train) - 2000 and not set(held) & set(ds.users)
-    assert min(len(s) for s in full.train) >= 1 and len(full.val) == len(full.train)  # 5-core: every user has a val case
+    assert min(len(s) for s in full.train) >= 1 and len(full.val) == len(
+        full.train
+    )  # 5-core: every user has a val case
     assert len(ds.val) == len(full.val) - 2000
-    keep = [s for u, s in zip(full.users, full.train) if u not in set(held)]
-    assert all(np.array_equal(x, y) for x, y in zip(ds.train, keep))
+    keep = [s for u, s in zip(full.users, full.train, strict=False) if u not in set(held)]
+    assert all(np.array_equal(x, y) for x, y in zip(ds.train, keep, strict=False))
 
 
 def test_train_writes_the_held_out_ids(tmp_path):
-    argv = ["--dataset", "movielens", "--holdout-users", "20", "--max-train-users", "30", "--epochs", "1",
-            "--eval-every", "0", "--buckets", "256", "--out", str(tmp_path / "m"), "--log", str(tmp_path / "log.json")]
+    argv = [
+        "--dataset",
+        "movielens",
+        "--holdout-users",
+        "20",
+        "--max-train-users",
+        "30",
+        "--epochs",
+        "1",
+        "--eval-every",
+        "0",
+        "--buckets",
+        "256",
+        "--out",
+        str(tmp_path / "m"),
+        "--log",
+        str(tmp_path / "log.json"),
+    ]
     _, ds, info = T.main(argv)
     written = json.loads((tmp_path / "m" / "holdout-users.json").read_text())
     assert written == info["holdout_users"] == T.pick_holdout_users("movielens", 20, 0)

@@ -1,4 +1,5 @@
 """Smoke run (train -> export -> evaluate) and torch / onnxruntime (python and node) parity."""
+
 import hashlib
 import json
 
@@ -29,7 +30,11 @@ def torch_outputs(model, hist, gate_bias):
 
 
 def top10_overlap(a, b):
-    return float(np.mean([len(set(np.argsort(-x[1:])[:10]) & set(np.argsort(-y[1:])[:10])) / 10 for x, y in zip(a, b)]))
+    return float(
+        np.mean(
+            [len(set(np.argsort(-x[1:])[:10]) & set(np.argsort(-y[1:])[:10])) / 10 for x, y in zip(a, b, strict=True)]
+        )
+    )
 
 
 def test_smoke_run_trains_exports_and_evaluates_quickly(smoke):
@@ -65,7 +70,7 @@ def test_fp32_parity_with_torch(smoke, runtime, tmp_path):
         else:
             o = run_node(d / "model.fp32.onnx", feeds, ["scores", "user", "gate"], tmp_path)
             got = [o["scores"], o["user"], o["gate"]]
-        for name, r, g in zip(("scores", "user", "gate"), ref, got):
+        for name, r, g in zip(("scores", "user", "gate"), ref, got, strict=True):
             assert g.shape == r.shape, name
             assert np.isfinite(g).all(), name
             assert np.abs(g - r).max() < 1e-4, (name, L, np.abs(g - r).max())
@@ -118,10 +123,10 @@ def test_encoder_gives_the_content_token(smoke, tmp_path):
         ref = model.content_tokens(torch.from_numpy(feats)).numpy()
     fp32 = ort.InferenceSession(str(d / "encoder.fp32.onnx")).run(["token"], {"features": feats})[0]
     # a new item has no co-occurrence: the head's columns of its token are zero
-    assert fp32.shape[1] == model.out_dim and not fp32[:, cfg.dim:].any()
-    fp32 = fp32[:, :cfg.dim]
+    assert fp32.shape[1] == model.out_dim and not fp32[:, cfg.dim :].any()
+    fp32 = fp32[:, : cfg.dim]
     assert np.abs(fp32 - ref).max() < 1e-4
-    q = run_node(d / "encoder.onnx", {"features": feats}, ["token"], tmp_path)["token"][:, :cfg.dim]
+    q = run_node(d / "encoder.onnx", {"features": feats}, ["token"], tmp_path)["token"][:, : cfg.dim]
     cos = (q * ref).sum(1) / np.linalg.norm(q, axis=1) / np.linalg.norm(ref, axis=1)
     assert cos.min() > 0.99
 
@@ -150,7 +155,7 @@ def test_cooc_head_adds_the_co_occurrence_score(smoke):
     scores, user = ort.InferenceSession(str(d / "model.fp32.onnx")).run(["scores", "user"], model_feeds(hist, gb))
     with torch.no_grad():
         t = model.token_table().numpy()
-    base = user[:, :model.cfg.dim] @ t.T
+    base = user[:, : model.cfg.dim] @ t.T
     want = weight * np.stack([M[np.asarray(h)].sum(0) for h in hs])
     got = scores - base
     for row, h in enumerate(hs):  # a history item is never a candidate (EASE's diagonal is not modelled)

@@ -1,7 +1,7 @@
 """The shipped models in public/models: integrity, budgets, contract, feature test vectors."""
+
 import hashlib
 import json
-from pathlib import Path
 
 import numpy as np
 import onnxruntime as ort
@@ -60,8 +60,14 @@ def test_shipped_model_runs(name):
     hist = np.zeros((3, 5), np.int64)
     hist[0, -1] = 1
     hist[1] = [1, 2, 3, 4, 5]
-    scores, user, gate = sess.run(["scores", "user", "gate"], model_feeds(hist, np.zeros((3, man["experts"]), np.float32)))
-    assert scores.shape == (3, man["itemCount"] + 1) and user.shape == (3, man["dim"]) and gate.shape == (3, man["experts"])
+    scores, user, gate = sess.run(
+        ["scores", "user", "gate"], model_feeds(hist, np.zeros((3, man["experts"]), np.float32))
+    )
+    assert (
+        scores.shape == (3, man["itemCount"] + 1)
+        and user.shape == (3, man["dim"])
+        and gate.shape == (3, man["experts"])
+    )
     assert np.isfinite(scores).all() and np.allclose(gate.sum(1), 1, atol=1e-5)
     if man["content"]:
         enc = ort.InferenceSession(str(d / "encoder.onnx"))
