@@ -2,6 +2,7 @@
  * Display helpers shared by the widget and the demo store: a clean title and a poster drawn
  * locally from the item's id and title (no network images, no external fonts).
  */
+import type { ItemDetails } from '../index';
 
 /** 'Usual Suspects, The (1995)' → 'The Usual Suspects' (the year is shown separately). */
 export function displayTitle(title: string): string {
@@ -83,20 +84,12 @@ export function poster(id: string, title: string): PosterStyle {
 /** How the cards treat product image URLs (see `configure({ images })`). */
 export type ImagePolicy = 'any' | 'same-origin' | 'none';
 
-/** The product fields a card shows besides the catalogue's title, genres and year. */
-export interface ProductFields {
-  /** image URL (absolute or relative to the page) */
-  image?: string;
-  price?: number;
-  /** ISO 4217 code, e.g. 'EUR' */
-  currency?: string;
-  /** the product page */
-  url?: string;
-  brand?: string;
-  /** e.g. 'in_stock', 'out_of_stock', 'preorder' (schema.org's names also work) */
-  availability?: string;
-  category?: string;
-}
+/**
+ * The product fields a card shows besides the catalogue's title, genres and year: the catalogue's
+ * shop fields (image URL, price, ISO 4217 currency, product page, brand, availability such as
+ * 'in_stock' or schema.org's names) and a category.
+ */
+export type ProductFields = ItemDetails & { category?: string };
 
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v.trim() ? v.trim() : undefined);
 
