@@ -50,18 +50,18 @@ const projects: NonNullable<PlaywrightTestConfig['projects']> = [
     use: { baseURL: ENGINE_URL, viewport: { width: 1280, height: 900 } },
   },
   {
+    // the synthetic shop trained by `localrec train`, in the widget (e2e/harness/shop.html)
+    name: 'shop',
+    testDir: 'e2e/shop',
+    use: { baseURL: ENGINE_URL },
+  },
+  {
     // the packed library in consumer apps (Vite, webpack 5, React 19, Vue 3, a script tag under a
     // sub-path), built once into .cache/consumers/ and served from one static origin of its own
     name: 'consumers',
     testDir: 'e2e/consumers',
     timeout: 120_000,
     use: { viewport: { width: 1280, height: 900 } },
-  },
-  {
-    // the synthetic shop trained by `localrec train`, in the widget (e2e/harness/shop.html)
-    name: 'shop',
-    testDir: 'e2e/shop',
-    use: { baseURL: ENGINE_URL },
   },
 ];
 

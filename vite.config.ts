@@ -24,7 +24,14 @@ export default defineConfig({
   worker: { format: 'es' },
   // LOCALREC_E2E=1 (the Playwright dev server): no HMR, so edits made while a suite runs
   // (several engineers share this checkout) never reload a page in the middle of a test
-  server: { host: '127.0.0.1', port: 5173, ...(process.env.LOCALREC_E2E ? { hmr: false, ws: false } : {}) },
+  server: {
+    host: '127.0.0.1',
+    port: 5173,
+    // .cache/ holds what the bench and the consumer matrix build (packed copies of the library
+    // among them): a change there is never a change of this app
+    watch: { ignored: ['**/.cache/**', '**/e2e/shop/model/**'] },
+    ...(process.env.LOCALREC_E2E ? { hmr: false, ws: false } : {}),
+  },
   preview: { host: '127.0.0.1', port: 4173 },
   build: {
     target: 'es2022',
