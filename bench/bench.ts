@@ -34,13 +34,19 @@ import { build } from 'vite';
 import { chromiumLaunchOptions as launchOptions } from '../tests/support/browser';
 import { historyTensorData } from '../src/core/history';
 import { ItemTable } from '../src/core/item-table';
-import { Catalog } from '../src/core/catalog';
 import type { ModelManifest } from '../src/core/manifest-types';
 import type { StartupTimings } from '../src/engine/recommender';
 import { topK } from '../src/core/rank';
 import { OrtEngine } from '../src/engine/inference';
 import { ORT_RUNTIME_FILES } from '../build/vite-ort-plugin';
-import { REPO, histories, openHarness, shippedModels, type ModelUnderTest } from '../tests/support/models';
+import {
+  histories,
+  loadModelUnderTest,
+  type ModelUnderTest,
+  openHarness,
+  REPO,
+  shippedModels,
+} from '../tests/support/models';
 import { bytes, ms, percentile, target } from './lib/bench-stats';
 import { scalingSvg } from './lib/bench-svg';
 import { sentGzipped, startStaticServer } from './lib/static-server';
@@ -116,15 +122,6 @@ const GENERATED: Generated[] = [
   },
 ];
 
-function loadDir(name: string, dir: string, url: string): ModelUnderTest {
-  const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as ModelManifest;
-  const catalog = Catalog.fromBytes(
-    readFileSync(join(dir, manifest.files.catalog.path)),
-    manifest.itemCount,
-  ).fileData();
-  return { name, dir, url, manifest, catalog };
-}
-
 /** Regenerates a generated model when it is missing or was made from another version of its base model. */
 function ensureGenerated(g: Generated): ModelUnderTest | null {
   const baseDir = join(REPO, 'public/models', g.base);
@@ -138,7 +135,7 @@ function ensureGenerated(g: Generated): ModelUnderTest | null {
     execFileSync(PY, ['-m', 'training.compress', ...g.args], { cwd: REPO, stdio: 'inherit' });
     writeFileSync(stamp, `${want}\n`);
   }
-  return loadDir(g.name, dir, `/bench-models/${g.rel}/`);
+  return loadModelUnderTest(g.name, dir, `/bench-models/${g.rel}/`);
 }
 
 const shipped = shippedModels();

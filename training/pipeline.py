@@ -195,11 +195,15 @@ def baselines(sp: Split, n_items: int, log=print) -> dict:
         np.fill_diagonal(Cn, 0.0)
         Cn[0] = 0
 
-        def cooc(h):
+        def onehot(h):
+            # the histories as item-indicator rows (the pad column zero)
             H = np.zeros((h.shape[0], n), np.float32)
             np.put_along_axis(H, h, 1.0, axis=1)
             H[:, 0] = 0
-            return H @ Cn + tie
+            return H
+
+        def cooc(h):
+            return onehot(h) @ Cn + tie
 
         out["co-occurrence"] = cooc
         if n <= 4000:
@@ -209,10 +213,7 @@ def baselines(sp: Split, n_items: int, log=print) -> dict:
             B[0] = 0
 
             def ease(h):
-                H = np.zeros((h.shape[0], n), np.float32)
-                np.put_along_axis(H, h, 1.0, axis=1)
-                H[:, 0] = 0
-                return H @ B + tie
+                return onehot(h) @ B + tie
 
             out["EASE (lambda 200)"] = ease
         else:

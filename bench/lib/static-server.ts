@@ -10,18 +10,8 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { basename, extname, join, normalize, sep } from 'node:path';
 import { gzipSync } from 'node:zlib';
+import { CONTENT_TYPES } from '../../tests/support/helpers';
 
-const TYPES: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript',
-  '.mjs': 'text/javascript',
-  '.json': 'application/json',
-  '.wasm': 'application/wasm',
-  '.css': 'text/css',
-  '.svg': 'image/svg+xml',
-  '.onnx': 'application/octet-stream',
-  '.bin': 'application/octet-stream',
-};
 const COMPRESSIBLE = new Set(['.html', '.js', '.mjs', '.json', '.wasm', '.css', '.svg']);
 /** compressible files among the octet streams: the binary catalogue (ids, lengths, years: gzip shrinks it several times) */
 const COMPRESSIBLE_NAMES = new Set(['catalog.bin']);
@@ -90,7 +80,7 @@ export function startStaticServer(opts: {
       return;
     }
     const e = read(hit.file);
-    res.setHeader('Content-Type', TYPES[extname(hit.file)] ?? 'application/octet-stream');
+    res.setHeader('Content-Type', CONTENT_TYPES[extname(hit.file)] ?? 'application/octet-stream');
     res.setHeader('Cache-Control', hit.cacheControl);
     res.setHeader('ETag', e.etag);
     res.setHeader('Vary', 'Accept-Encoding');

@@ -10,16 +10,8 @@ import type { AddressInfo } from 'node:net';
 import { extname, join, normalize } from 'node:path';
 import { expect, type Page, test } from '@playwright/test';
 import { createServer as createViteServer, type ViteDevServer } from 'vite';
+import { CONTENT_TYPES } from '../../tests/support/helpers';
 import { APPS, buildConsumers, WWW } from './build';
-
-const TYPES: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript',
-  '.mjs': 'text/javascript',
-  '.json': 'application/json',
-  '.wasm': 'application/wasm',
-  '.css': 'text/css',
-};
 
 let server: Server;
 let origin = '';
@@ -43,7 +35,7 @@ test.beforeAll(async () => {
       res.writeHead(404, { 'content-type': 'text/html' }).end('<!doctype html><title>Not found</title>');
       return;
     }
-    res.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream' });
+    res.writeHead(200, { 'content-type': CONTENT_TYPES[extname(file)] ?? 'application/octet-stream' });
     createReadStream(file).pipe(res);
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));

@@ -18,6 +18,7 @@ import {
   validateAdapter,
 } from '../core/adapter';
 import { AdapterError, ModelFormatError } from '../core/errors';
+import { messageOf } from '../core/message';
 import { historyTensorData } from '../core/history';
 import type { ModelManifest } from '../core/manifest-types';
 import type { AdapterInfo, ExportedAdapter } from '../types';
@@ -327,10 +328,6 @@ function exportAdapter(s: AdapterState): ExportedAdapter {
       count: examples.count,
     },
   };
-}
-
-function messageOf(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }
 
 function errorName(err: unknown): string {

@@ -12,6 +12,7 @@
 import type * as Ort from 'onnxruntime-common';
 import { now } from '../core/clock';
 import { BackendError, ModelFormatError } from '../core/errors';
+import { messageOf } from '../core/message';
 import { settled } from '../core/settle';
 import type { ModelManifest } from '../core/manifest-types';
 import type { Backend, BackendChoice } from '../types';
@@ -155,7 +156,7 @@ export class OrtEngine implements InferenceEngine {
       try {
         this.ortModule = await this.source(target === 'webgpu' ? 'webgpu' : 'wasm');
       } catch (e) {
-        throw new BackendError(`onnxruntime-web could not be loaded: ${errMsg(e)}`, { cause: e });
+        throw new BackendError(`onnxruntime-web could not be loaded: ${messageOf(e)}`, { cause: e });
       }
     }
     const ort = this.ort;
@@ -175,7 +176,7 @@ export class OrtEngine implements InferenceEngine {
       this.current = target;
     } catch (e) {
       if (target === 'webgpu' && init.backend === 'webgpu') {
-        throw new BackendError(`backend "webgpu" was requested but its session could not be created: ${errMsg(e)}`, {
+        throw new BackendError(`backend "webgpu" was requested but its session could not be created: ${messageOf(e)}`, {
           cause: e,
         });
       }
@@ -291,13 +292,15 @@ export class OrtEngine implements InferenceEngine {
       try {
         return await this.runOnce(history, batch, length, withScores);
       } catch (e) {
-        if (this.current !== 'webgpu') throw new BackendError(`inference failed: ${errMsg(e)}`, { cause: e });
+        if (this.current !== 'webgpu') throw new BackendError(`inference failed: ${messageOf(e)}`, { cause: e });
         // WebGPU failed (device lost, run error): recreate on WASM and answer anyway.
         await this.fallBackToWasm();
         try {
           return await this.runOnce(history, batch, length, withScores);
         } catch (e2) {
-          throw new BackendError(`inference failed on WebGPU and on the WASM fallback: ${errMsg(e2)}`, { cause: e2 });
+          throw new BackendError(`inference failed on WebGPU and on the WASM fallback: ${messageOf(e2)}`, {
+            cause: e2,
+          });
         }
       }
     });
@@ -430,10 +433,6 @@ export async function preflightRuntime(
   );
 }
 
-function errMsg(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
-}
-
 /**
  * What a failed session creation means: the runtime itself did not start (its files missing or
  * refused, WebAssembly not allowed by the page's CSP, no backend) is a BackendError, which a
@@ -444,8 +443,8 @@ const RUNTIME_FAILURE =
 
 export function wrapCreateError(e: unknown): Error {
   if (e instanceof BackendError || e instanceof ModelFormatError) return e;
-  if (RUNTIME_FAILURE.test(errMsg(e))) {
-    return new BackendError(`onnxruntime's runtime could not start: ${errMsg(e)}`, { cause: e });
+  if (RUNTIME_FAILURE.test(messageOf(e))) {
+    return new BackendError(`onnxruntime's runtime could not start: ${messageOf(e)}`, { cause: e });
   }
-  return new ModelFormatError(`onnxruntime could not create a session: ${errMsg(e)}`, { cause: e });
+  return new ModelFormatError(`onnxruntime could not create a session: ${messageOf(e)}`, { cause: e });
 }

@@ -5,6 +5,7 @@
  * re-verified on every load and, when it got corrupted, dropped and fetched again.
  */
 import { ModelIntegrityError, ModelLoadError } from '../core/errors';
+import { messageOf } from '../core/message';
 import { isBinaryCatalog } from '../core/catalog';
 import { parseManifest, verifyFile } from '../core/manifest';
 import type { FileEntry, ModelManifest } from '../core/manifest-types';
@@ -144,7 +145,7 @@ export async function loadModel(base: string, opts: LoadOptions = {}): Promise<L
     const cached = cache ? await cache.match(manifestUrl).catch(notReadFromCache) : undefined;
     if (!cached) {
       if (e instanceof ModelLoadError) throw e;
-      throw new ModelLoadError(`${manifestUrl}: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+      throw new ModelLoadError(`${manifestUrl}: ${messageOf(e)}`, { cause: e });
     }
     manifestJson = await cached.json();
     manifestFromNetwork = false;
@@ -242,7 +243,7 @@ async function loadFile(
     });
   } catch (e) {
     if (e instanceof ModelLoadError) throw e;
-    throw new ModelLoadError(`${url}: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+    throw new ModelLoadError(`${url}: ${messageOf(e)}`, { cause: e });
   }
   await verifyFile(entry, b); // throws ModelIntegrityError
   if (cache) {

@@ -21,6 +21,7 @@
 import { wrap, type DBSchema, type IDBPDatabase, type IDBPTransaction, type StoreNames } from 'idb';
 import type { AdapterState } from '../core/adapter';
 import { QuotaError, StorageUnavailableError } from '../core/errors';
+import { messageOf } from '../core/message';
 import { settled } from '../core/settle';
 import type { EventType, StoredEvent, StorageInfo } from '../types';
 
@@ -578,7 +579,7 @@ export async function openHistoryStore(opts: StoreOptions = {}): Promise<History
     await store.count();
     return store;
   } catch (e) {
-    const reason = e instanceof Error ? e.message : String(e);
+    const reason = messageOf(e);
     return new MemoryStore(reason, opts.maxEvents === undefined ? {} : { maxEvents: opts.maxEvents });
   }
 }

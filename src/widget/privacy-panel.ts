@@ -6,6 +6,7 @@
  */
 import type { Recommender } from '../index';
 import { getRecommender } from './api';
+import { fill } from './strings';
 
 interface PanelStrings {
   heading: string;
@@ -122,10 +123,6 @@ function el<K extends keyof HTMLElementTagNameMap>(
   for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v);
   if (text !== undefined) e.textContent = text;
   return e;
-}
-
-function fill(t: string, v: Record<string, string | number>): string {
-  return t.replace(/\{(\w+)\}/g, (m, k: string) => (k in v ? String(v[k]) : m));
 }
 
 export class LocalrecPrivacyPanel extends HTMLElement {

@@ -23,3 +23,16 @@ export function shippedModels(): { name: string; dir: string }[] {
 export function readJSON(path: string): unknown {
   return JSON.parse(readFileSync(path, 'utf8'));
 }
+
+/** Content types of the files the test and bench servers serve (by extension). */
+export const CONTENT_TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript',
+  '.mjs': 'text/javascript',
+  '.json': 'application/json',
+  '.wasm': 'application/wasm',
+  '.css': 'text/css',
+  '.svg': 'image/svg+xml',
+  '.onnx': 'application/octet-stream',
+  '.bin': 'application/octet-stream',
+};

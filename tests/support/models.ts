@@ -37,7 +37,8 @@ export interface ModelUnderTest {
   catalog: CatalogFile;
 }
 
-function load(name: string, dir: string, url: string): ModelUnderTest {
+/** A model folder on disk, served at `url`: its manifest and catalogue, read here. */
+export function loadModelUnderTest(name: string, dir: string, url: string): ModelUnderTest {
   const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as ModelManifest;
   const catalog = Catalog.fromBytes(
     readFileSync(join(dir, manifest.files.catalog.path)),
@@ -54,12 +55,12 @@ export function shippedModels(): ModelUnderTest[] {
     .filter((d) => d.isDirectory() && existsSync(join(root, d.name, 'manifest.json')))
     .map((d) => d.name)
     .sort()
-    .map((name) => load(name, join(root, name), `/models/${name}/`));
+    .map((name) => loadModelUnderTest(name, join(root, name), `/models/${name}/`));
 }
 
 /** The tiny fixture model (tests/fixtures/tiny), served by the dev server from the repository. */
 export function tinyModel(): ModelUnderTest {
-  return load('tiny', join(REPO, 'tests/fixtures/tiny'), '/tests/fixtures/tiny/');
+  return loadModelUnderTest('tiny', join(REPO, 'tests/fixtures/tiny'), '/tests/fixtures/tiny/');
 }
 
 /** The model most specs use: the shipped movielens model when present, else the fixture. */
